@@ -336,6 +336,8 @@ static void build_chain(brski_key_alg root_alg, brski_key_alg leaf_alg)
     lt.eku = eku;
     lt.masa_url = "https://127.0.0.1:9443";
     lt.san_dns = san;
+    static const char *const ips[] = {"127.0.0.1", "::1", NULL};
+    lt.san_ip = ips;
     lt.policies = pol;
     lt.extra = extra;
     lt.extra_count = 1;
@@ -355,6 +357,11 @@ static void build_chain(brski_key_alg root_alg, brski_key_alg leaf_alg)
     assert_string_equal(lc.masa_url, "https://127.0.0.1:9443");
     assert_int_equal(lc.san_dns_count, 1);
     assert_string_equal(lc.san_dns[0], "localhost");
+    assert_int_equal(lc.san_ip_count, 2);
+    assert_int_equal(lc.san_ip_len[0], 4);
+    assert_memory_equal(lc.san_ip[0], "\x7f\x00\x00\x01", 4);
+    assert_int_equal(lc.san_ip_len[1], 16);
+    assert_int_equal(lc.san_ip[1][15], 1);
     assert_int_equal(lc.policy_count, 1);
     assert_string_equal(lc.policies[0], "1.3.6.1.4.1.99999.1");
     assert_true(brski_slice_eq(lc.aki_key_id, rc.ski));
