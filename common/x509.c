@@ -217,7 +217,8 @@ static brski_err parse_spki(brski_slice spki, spki_parts *out)
         brski_slice rseq;
         if (brski_der_expect(&alg, BRSKI_DER_NULL, &nul, NULL) != BRSKI_OK || nul.len != 0 ||
             alg.len != 0 || brski_der_expect(&rk, BRSKI_DER_SEQUENCE, &rseq, NULL) != BRSKI_OK ||
-            rk.len != 0 || brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
+            rk.len != 0 ||
+            brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
             brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_e, NULL) != BRSKI_OK ||
             rseq.len != 0 || !brski_der_int_is_minimal(out->rsa_n) ||
             !brski_der_int_is_minimal(out->rsa_e) || (out->rsa_n.p[0] & 0x80u) != 0 ||
