@@ -73,6 +73,8 @@ static const char *const reason_names[BRSKI_REASON__COUNT] = {
     "ee-subject",
     "ee-masa-url",
     "peer-name",
+    "revoked",
+    "revocation-unknown",
 };
 
 const char *brski_reason_name(brski_reason r)
@@ -419,11 +421,17 @@ brski_err brski_anchor_policy_from_config(brski_config *cfg, const char *section
         memcpy(pol->subject_regex, re, strlen(re) + 1);
     }
     const char *rev = brski_config_get(cfg, section, "revocation");
-    if (rev != NULL && strcmp(rev, "off") != 0) {
-        if (errmsg != NULL) {
-            snprintf(errmsg, errcap, "[%s] revocation: only 'off' is implemented", section);
+    if (rev != NULL) {
+        if (strcmp(rev, "off") == 0) {
+            pol->revocation_crl = false;
+        } else if (strcmp(rev, "crl") == 0) {
+            pol->revocation_crl = true;
+        } else {
+            if (errmsg != NULL) {
+                snprintf(errmsg, errcap, "[%s] revocation must be 'off' or 'crl'", section);
+            }
+            return BRSKI_ERR_MALFORMED;
         }
-        return strcmp(rev, "crl") == 0 ? BRSKI_ERR_UNSUPPORTED : BRSKI_ERR_MALFORMED;
     }
     if (pol->locked_depth != 0 && pol->max_depth != 0 && pol->locked_depth > pol->max_depth) {
         if (errmsg != NULL) {
@@ -495,6 +503,27 @@ typedef struct ext_info {
 static const uint8_t oid_aki[] = {0x55, 0x1d, 0x23};
 static const uint8_t oid_ski[] = {0x55, 0x1d, 0x0e};
 static const uint8_t oid_san[] = {0x55, 0x1d, 0x11};
+static const uint8_t oid_aia[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
+
+/* RFC 5280 4.2.2.1: SEQUENCE SIZE (1..MAX) OF SEQUENCE { OID, GeneralName }. */
+static bool aia_ok(brski_slice value)
+{
+    brski_slice in = value, seq, ad, oid, name;
+    uint8_t tag;
+    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &seq, NULL) != BRSKI_OK || in.len != 0 ||
+        seq.len == 0) {
+        return false;
+    }
+    while (seq.len > 0) {
+        if (brski_der_expect(&seq, BRSKI_DER_SEQUENCE, &ad, NULL) != BRSKI_OK ||
+            brski_der_expect(&ad, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK ||
+            brski_der_read(&ad, &tag, &name, NULL) != BRSKI_OK || ad.len != 0 ||
+            (tag & 0x80u) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
 
 static bool oid_is(brski_slice oid, const uint8_t *want, size_t len)
 {
@@ -590,6 +619,8 @@ static void scan_extensions(const brski_cert *c, ext_info *x)
         } else if (oid_is(oid, oid_san, sizeof(oid_san))) {
             x->san = true;
             x->san_critical = critical;
+        } else if (oid_is(oid, oid_aia, sizeof(oid_aia)) && !aia_ok(val)) {
+            x->malformed = true;
         }
     }
 }
@@ -818,8 +849,12 @@ static bool check_cert_common(const brski_cert *c, size_t idx, bool is_anchor, b
              "RFC 5280 4.1.1.2: signatureAlgorithm differs from TBS signature");
         return false;
     }
+    /*
+     * The anchor's own signature carries no trust (RFC 5280 6.1.1(d) uses
+     * only its name and key), so any algorithm we can name will do there.
+     */
     if ((unsigned)c->sig_alg >= 32 || c->sig_alg == BRSKI_SIG_UNKNOWN ||
-        (pol->sig_algs & (1u << c->sig_alg)) == 0) {
+        (!is_anchor && (pol->sig_algs & (1u << c->sig_alg)) == 0)) {
         fail(r, BRSKI_REASON_SIG_ALG, idx, "signature algorithm %d not allowed",
              (int)c->sig_alg);
         return false;
@@ -1013,6 +1048,191 @@ static bool check_ee(const brski_cert *c, size_t depth, const brski_anchor_polic
     return true;
 }
 
+
+/* ---- CRLs (RFC 5280 5, 6.3) ---- */
+
+typedef struct crl_sig_oid {
+    const char *oid;
+    brski_sig_alg alg;
+} crl_sig_oid;
+
+static const crl_sig_oid crl_sig_oids[] = {
+    {"1.2.840.10045.4.3.2", BRSKI_SIG_ECDSA_SHA256}, {"1.2.840.10045.4.3.3", BRSKI_SIG_ECDSA_SHA384},
+    {"1.2.840.10045.4.3.4", BRSKI_SIG_ECDSA_SHA512}, {"1.3.101.112", BRSKI_SIG_ED25519},
+    {"1.2.840.113549.1.1.11", BRSKI_SIG_RSA_SHA256}, {"1.2.840.113549.1.1.12", BRSKI_SIG_RSA_SHA384},
+    {"1.2.840.113549.1.1.13", BRSKI_SIG_RSA_SHA512},
+};
+
+static brski_sig_alg crl_alg(brski_slice alg_id)
+{
+    brski_slice in = alg_id, seq, oid;
+    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &seq, NULL) != BRSKI_OK ||
+        brski_der_expect(&seq, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK) {
+        return BRSKI_SIG_UNKNOWN;
+    }
+    for (size_t i = 0; i < sizeof(crl_sig_oids) / sizeof(crl_sig_oids[0]); i++) {
+        if (brski_der_oid_eq(oid, crl_sig_oids[i].oid)) {
+            return crl_sig_oids[i].alg;
+        }
+    }
+    return BRSKI_SIG_UNKNOWN;
+}
+
+static bool read_time(brski_slice *in, int64_t *out)
+{
+    uint8_t tag;
+    brski_slice content;
+    if (brski_der_read(in, &tag, &content, NULL) != BRSKI_OK ||
+        (tag != BRSKI_DER_UTC_TIME && tag != BRSKI_DER_GENERALIZED_TIME)) {
+        return false;
+    }
+    return brski_der_time(tag, content, out) == BRSKI_OK;
+}
+
+/* True when any extension in the Extensions SEQUENCE |exts| is critical. */
+static bool any_critical(brski_slice exts_whole)
+{
+    brski_slice in = exts_whole, seq, ext, oid, crit;
+    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &seq, NULL) != BRSKI_OK) {
+        return true;
+    }
+    while (seq.len > 0) {
+        bool critical = false;
+        if (brski_der_expect(&seq, BRSKI_DER_SEQUENCE, &ext, NULL) != BRSKI_OK ||
+            brski_der_expect(&ext, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK) {
+            return true;
+        }
+        if (brski_der_peek(ext, BRSKI_DER_BOOLEAN) &&
+            (brski_der_expect(&ext, BRSKI_DER_BOOLEAN, &crit, NULL) != BRSKI_OK ||
+             brski_der_bool(crit, &critical) != BRSKI_OK)) {
+            return true;
+        }
+        if (critical) {
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef enum crl_result { CRL_UNUSABLE = 0, CRL_GOOD, CRL_REVOKED } crl_result;
+
+/*
+ * Checks |c| against one DER CRL that |issuer| must have signed. Anything we
+ * do not understand (critical CRL or entry extensions such as
+ * issuingDistributionPoint, delta CRLs, indirect CRLs) makes it unusable.
+ */
+static crl_result crl_check_one(brski_slice der, const brski_cert *c, const brski_cert *issuer,
+                                int64_t now)
+{
+    brski_slice in = der, outer, tbs_whole, tbs, alg_outer, alg_inner, sigbits, name, bits;
+    brski_slice skip;
+    uint8_t tag;
+    unsigned unused = 0;
+    int64_t this_update = 0, next_update = 0;
+
+    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &outer, NULL) != BRSKI_OK || in.len != 0 ||
+        brski_der_expect(&outer, BRSKI_DER_SEQUENCE, &tbs, &tbs_whole) != BRSKI_OK ||
+        brski_der_expect(&outer, BRSKI_DER_SEQUENCE, &skip, &alg_outer) != BRSKI_OK ||
+        brski_der_expect(&outer, BRSKI_DER_BIT_STRING, &sigbits, NULL) != BRSKI_OK ||
+        outer.len != 0 || brski_der_bitstring(sigbits, false, &bits, &unused) != BRSKI_OK) {
+        return CRL_UNUSABLE;
+    }
+    if (brski_der_peek(tbs, BRSKI_DER_INTEGER)) {
+        brski_slice ver;
+        if (brski_der_expect(&tbs, BRSKI_DER_INTEGER, &ver, NULL) != BRSKI_OK) {
+            return CRL_UNUSABLE;
+        }
+    }
+    if (brski_der_expect(&tbs, BRSKI_DER_SEQUENCE, &skip, &alg_inner) != BRSKI_OK ||
+        !brski_slice_eq(alg_inner, alg_outer) ||
+        brski_der_expect(&tbs, BRSKI_DER_SEQUENCE, &skip, &name) != BRSKI_OK ||
+        !brski_slice_eq(name, c->issuer) || !read_time(&tbs, &this_update)) {
+        return CRL_UNUSABLE;
+    }
+    bool has_next = tbs.len > 0 && (tbs.p[0] == BRSKI_DER_UTC_TIME ||
+                                    tbs.p[0] == BRSKI_DER_GENERALIZED_TIME);
+    if (has_next && !read_time(&tbs, &next_update)) {
+        return CRL_UNUSABLE;
+    }
+    /* RFC 5280 6.3.3: the CRL must be current. */
+    if (this_update > now || !has_next || next_update < now) {
+        return CRL_UNUSABLE;
+    }
+    /* RFC 5280 6.3.3(f): the CRL issuer's key must be allowed to sign CRLs. */
+    if (issuer->has_key_usage && (issuer->key_usage & BRSKI_KU_CRL_SIGN) == 0) {
+        return CRL_UNUSABLE;
+    }
+    brski_sig_alg alg = crl_alg(alg_outer);
+    if (alg == BRSKI_SIG_UNKNOWN ||
+        brski_pubkey_verify(issuer->spki, alg, BRSKI_SIG_FMT_DER, tbs_whole, bits) != BRSKI_OK) {
+        return CRL_UNUSABLE;
+    }
+    bool revoked = false;
+    if (brski_der_peek(tbs, BRSKI_DER_SEQUENCE)) {
+        brski_slice list;
+        if (brski_der_expect(&tbs, BRSKI_DER_SEQUENCE, &list, NULL) != BRSKI_OK) {
+            return CRL_UNUSABLE;
+        }
+        while (list.len > 0) {
+            brski_slice entry, serial, ext_whole, skip2;
+            int64_t when = 0;
+            if (brski_der_expect(&list, BRSKI_DER_SEQUENCE, &entry, NULL) != BRSKI_OK ||
+                brski_der_expect(&entry, BRSKI_DER_INTEGER, &serial, NULL) != BRSKI_OK ||
+                !read_time(&entry, &when)) {
+                return CRL_UNUSABLE;
+            }
+            if (entry.len > 0) {
+                if (brski_der_expect(&entry, BRSKI_DER_SEQUENCE, &skip2, &ext_whole) != BRSKI_OK ||
+                    entry.len != 0 || any_critical(ext_whole)) {
+                    return CRL_UNUSABLE;
+                }
+            }
+            if (brski_slice_eq(serial, c->serial)) {
+                revoked = true;
+            }
+        }
+    }
+    if (tbs.len > 0) {
+        brski_slice exts;
+        if (brski_der_read(&tbs, &tag, &exts, NULL) != BRSKI_OK ||
+            tag != BRSKI_DER_CONTEXT_CONS(0) || tbs.len != 0 || any_critical(exts)) {
+            return CRL_UNUSABLE;
+        }
+    }
+    return revoked ? CRL_REVOKED : CRL_GOOD;
+}
+
+static bool check_revocation(const brski_cert *const *path, size_t len,
+                             const brski_policy_input *in, check_result *r)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        crl_result best = CRL_UNUSABLE;
+        /* RFC 5280 6.3.3(f): the CRL may be signed by any key of the issuing
+         * CA on the path (key rollover via self-issued certificates). */
+        for (size_t j = i + 1; j < len && best != CRL_REVOKED; j++) {
+            if (!brski_slice_eq(path[j]->subject, path[i]->issuer)) {
+                continue;
+            }
+            for (size_t k = 0; k < in->crl_count && best != CRL_REVOKED; k++) {
+                crl_result cr = crl_check_one(in->crls[k], path[i], path[j], in->now);
+                if (cr != CRL_UNUSABLE) {
+                    best = cr;
+                }
+            }
+        }
+        if (best == CRL_REVOKED) {
+            fail(r, BRSKI_REASON_REVOKED, i, "RFC 5280 6.3.3(i): serial listed on the CRL");
+            return false;
+        }
+        if (best != CRL_GOOD) {
+            fail(r, BRSKI_REASON_REVOCATION_UNKNOWN, i,
+                 "RFC 5280 6.3.3: no current CRL signed by the issuer");
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool check_path(const brski_cert *const *path, size_t len, const brski_anchor_policy *pol,
                        const brski_policy_input *in, check_result *r)
 {
@@ -1042,7 +1262,10 @@ static bool check_path(const brski_cert *const *path, size_t len, const brski_an
             return false;
         }
     }
-    return check_ee(path[0], len, pol, in->peer_name, r);
+    if (!check_ee(path[0], len, pol, in->peer_name, r)) {
+        return false;
+    }
+    return !pol->revocation_crl || check_revocation(path, len, in, r);
 }
 
 /* ---- path search ---- */

@@ -83,6 +83,8 @@ typedef enum brski_reason {
     BRSKI_REASON_EE_SUBJECT,         /* subject does not match the pattern */
     BRSKI_REASON_EE_MASA_URL,        /* MASA URL missing, critical or not a URI */
     BRSKI_REASON_PEER_NAME,          /* DNS name does not match the SAN */
+    BRSKI_REASON_REVOKED,            /* listed on a valid CRL of its issuer */
+    BRSKI_REASON_REVOCATION_UNKNOWN, /* revocation = crl and no usable CRL */
     BRSKI_REASON__COUNT
 } brski_reason;
 
@@ -112,6 +114,7 @@ typedef struct brski_anchor_policy {
     bool allow_no_expiry;    /* accept notAfter 99991231235959Z */
     bool require_key_ids;    /* non-self-issued certs need AKI, CA certs need SKI */
     bool require_peer_name;  /* tls: a peer name must be given and match */
+    bool revocation_crl;     /* every non-anchor cert needs a current CRL from its issuer */
 } brski_anchor_policy;
 
 /* Defaults for |p| (see docs/policy.md). */
@@ -121,7 +124,7 @@ void brski_anchor_policy_default(brski_purpose p, brski_anchor_policy *out);
  * Reads the policy keys of |section| in |cfg| on top of |pol| (which holds
  * defaults). Keys read are marked used. BRSKI_ERR_MALFORMED with |errmsg|
  * on a bad value (unknown algorithm, bad OID, depth > 8, regex that does not
- * compile), BRSKI_ERR_UNSUPPORTED for "revocation = crl".
+ * compile). "revocation" is "off" or "crl" (CRLs come with the input).
  */
 BRSKI_MUST_USE brski_err brski_anchor_policy_from_config(brski_config *cfg, const char *section,
                                                          brski_anchor_policy *pol, char *errmsg,
@@ -171,6 +174,8 @@ typedef struct brski_policy_input {
     const char *peer_name;       /* DNS name to match against the EE's SAN; NULL: none */
     int64_t now;                 /* validation time (from brski_env) */
     const brski_anchor_policy *override; /* NULL: each anchor's own policy */
+    const brski_slice *crls;     /* DER CRLs for revocation = crl (may be NULL) */
+    size_t crl_count;
 } brski_policy_input;
 
 typedef struct brski_policy_decision {
