@@ -4,6 +4,7 @@
  */
 #include "brski/x509.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,7 +217,8 @@ static brski_err parse_spki(brski_slice spki, spki_parts *out)
         brski_slice rseq;
         if (brski_der_expect(&alg, BRSKI_DER_NULL, &nul, NULL) != BRSKI_OK || nul.len != 0 ||
             alg.len != 0 || brski_der_expect(&rk, BRSKI_DER_SEQUENCE, &rseq, NULL) != BRSKI_OK ||
-            rk.len != 0 || brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
+            rk.len != 0 ||
+            brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
             brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_e, NULL) != BRSKI_OK ||
             rseq.len != 0 || !brski_der_int_is_minimal(out->rsa_n) ||
             !brski_der_int_is_minimal(out->rsa_e) || (out->rsa_n.p[0] & 0x80u) != 0 ||
@@ -923,6 +925,19 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
         if (brski_der_read(&seq, &tag, &gn, NULL) != BRSKI_OK) {
             return bad("subjectAltName");
         }
+        if (tag == BRSKI_DER_CONTEXT(7)) {
+            /* iPAddress [7] IMPLICIT OCTET STRING: 4 or 16 octets (RFC 5280 4.2.1.6). */
+            if (gn.len != 4 && gn.len != 16) {
+                return bad("subjectAltName iPAddress");
+            }
+            if (c->san_ip_count >= BRSKI_X509_MAX_SAN) {
+                return BRSKI_ERR_UNSUPPORTED;
+            }
+            memcpy(c->san_ip[c->san_ip_count], gn.p, gn.len);
+            c->san_ip_len[c->san_ip_count] = gn.len;
+            c->san_ip_count++;
+            continue;
+        }
         if (tag != BRSKI_DER_CONTEXT(2)) {
             continue;
         }
@@ -1531,14 +1546,27 @@ static brski_err put_extensions(brski_buf *b, const brski_cert_template *t, brsk
             rv = ext_end(b, m, mo);
         }
     }
-    if (rv == BRSKI_OK && t->san_dns != NULL) {
+    if (rv == BRSKI_OK && (t->san_dns != NULL || t->san_ip != NULL)) {
         rv = ext_begin(b, OID_EXT_SAN, false, &m, &mo);
         if (rv == BRSKI_OK) {
             rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &mi);
         }
-        for (size_t i = 0; rv == BRSKI_OK && t->san_dns[i] != NULL; i++) {
+        for (size_t i = 0; rv == BRSKI_OK && t->san_dns != NULL && t->san_dns[i] != NULL; i++) {
             /* dNSName [2] IMPLICIT IA5String. */
             rv = brski_der_put_string(b, BRSKI_DER_CONTEXT(2), t->san_dns[i]);
+        }
+        for (size_t i = 0; rv == BRSKI_OK && t->san_ip != NULL && t->san_ip[i] != NULL; i++) {
+            /* iPAddress [7] IMPLICIT OCTET STRING. */
+            uint8_t ip[16];
+            size_t iplen = 4;
+            if (inet_pton(AF_INET, t->san_ip[i], ip) != 1) {
+                iplen = 16;
+                if (inet_pton(AF_INET6, t->san_ip[i], ip) != 1) {
+                    rv = BRSKI_ERR_ARG;
+                    break;
+                }
+            }
+            rv = brski_der_put(b, BRSKI_DER_CONTEXT(7), brski_slice_make(ip, iplen));
         }
         if (rv == BRSKI_OK) {
             rv = brski_der_end(b, mi);

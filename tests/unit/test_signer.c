@@ -336,6 +336,8 @@ static void build_chain(brski_key_alg root_alg, brski_key_alg leaf_alg)
     lt.eku = eku;
     lt.masa_url = "https://127.0.0.1:9443";
     lt.san_dns = san;
+    static const char *const ips[] = {"127.0.0.1", "::1", NULL};
+    lt.san_ip = ips;
     lt.policies = pol;
     lt.extra = extra;
     lt.extra_count = 1;
@@ -355,6 +357,11 @@ static void build_chain(brski_key_alg root_alg, brski_key_alg leaf_alg)
     assert_string_equal(lc.masa_url, "https://127.0.0.1:9443");
     assert_int_equal(lc.san_dns_count, 1);
     assert_string_equal(lc.san_dns[0], "localhost");
+    assert_int_equal(lc.san_ip_count, 2);
+    assert_int_equal(lc.san_ip_len[0], 4);
+    assert_memory_equal(lc.san_ip[0], "\x7f\x00\x00\x01", 4);
+    assert_int_equal(lc.san_ip_len[1], 16);
+    assert_int_equal(lc.san_ip[1][15], 1);
     assert_int_equal(lc.policy_count, 1);
     assert_string_equal(lc.policies[0], "1.3.6.1.4.1.99999.1");
     assert_true(brski_slice_eq(lc.aki_key_id, rc.ski));
@@ -433,6 +440,44 @@ static void test_signer_cert_build_round_trips(void **state)
     build_chain(BRSKI_ALG_RSA2048, BRSKI_ALG_P256);
 }
 
+static void test_signer_csr_from_openssl_parses(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir();
+    char cmd[1400];
+    char path[512];
+    char txt[64];
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout %s/k "
+             "-subj /CN=pledge/serialNumber=00-D0-E5-F2-00-07 -outform DER -out %s/r.der "
+             ">/dev/null 2>&1",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/r.der", dir);
+    brski_buf der;
+    brski_buf_init(&der, BRSKI_MAX_CSR);
+    assert_int_equal(brski_file_read(path, &der), BRSKI_OK);
+    brski_csr req;
+    assert_int_equal(brski_csr_parse(brski_buf_slice(&der), &req), BRSKI_OK);
+    assert_int_equal(req.key_type, BRSKI_KEY_EC);
+    assert_int_equal(req.key_bits, 384);
+    assert_int_equal(req.sig_alg, BRSKI_SIG_ECDSA_SHA256);
+    assert_int_equal(brski_name_get(req.subject, BRSKI_OID_AT_SERIAL_NUMBER, txt, sizeof(txt),
+                                    NULL),
+                     BRSKI_OK);
+    assert_string_equal(txt, "00-D0-E5-F2-00-07");
+    brski_csr_clear(&req);
+    /* Truncated and oversized requests are refused without a crash. */
+    assert_int_equal(brski_csr_parse(brski_slice_make(der.p, der.len - 1), &req),
+                     BRSKI_ERR_MALFORMED);
+    uint8_t *big = calloc(1, BRSKI_MAX_CSR + 1);
+    assert_non_null(big);
+    assert_int_equal(brski_csr_parse(brski_slice_make(big, BRSKI_MAX_CSR + 1), &req),
+                     BRSKI_ERR_TOOBIG);
+    free(big);
+    brski_buf_clear(&der);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -448,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_signer_file_modes_and_openssl_keys),
         cmocka_unit_test(test_signer_key_alg_names),
         cmocka_unit_test(test_signer_cert_build_round_trips),
+        cmocka_unit_test(test_signer_csr_from_openssl_parses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
