@@ -839,7 +839,9 @@ static bool check_cert_common(const brski_cert *c, size_t idx, bool is_anchor, b
             return false;
         }
     }
-    if (c->not_after == BRSKI_POLICY_FOREVER && !pol->allow_no_expiry) {
+    /* The anchor is exempt: its lifetime was the operator's choice when
+     * loading it, and 802.1AR manufacturer roots commonly never expire. */
+    if (!is_anchor && c->not_after == BRSKI_POLICY_FOREVER && !pol->allow_no_expiry) {
         fail(r, BRSKI_REASON_NO_EXPIRY, idx,
              "RFC 5280 4.1.2.5: notAfter 99991231235959Z not allowed by policy");
         return false;

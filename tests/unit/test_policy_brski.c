@@ -56,6 +56,8 @@ typedef struct bcase {
     bool masa_critical;       /* MASA URL as a raw critical extension */
     bool masa_utf8;           /* MASA URL as a raw UTF8String */
     bool ee_forever;
+    bool root_forever;        /* anchor with notAfter 99991231235959Z */
+    bool int_forever;
     int64_t at;               /* validation time offset from NOW */
     bool bad_sig;             /* EE signed by a key other than its issuer's */
     bool int_untrusted;       /* intermediates given as the untrusted bundle */
@@ -181,6 +183,10 @@ static const bcase cases[] = {
      .at = 5LL * 365 * 86400, .want = BRSKI_REASON_OK},
     {.name = "masa-forever-not-allowed", .purpose = M, .levels = 2, .ee_forever = true,
      .want = BRSKI_REASON_NO_EXPIRY},
+    {.name = "masa-forever-anchor-exempt", .purpose = M, .levels = 2, .root_forever = true,
+     .want = BRSKI_REASON_OK},
+    {.name = "masa-forever-intermediate", .purpose = M, .levels = 3, .root_forever = true,
+     .int_forever = true, .want = BRSKI_REASON_NO_EXPIRY},
     {.name = "idevid-regex-match", .purpose = I, .levels = 2, .ee_serial = SN,
      .regex = "serialNumber=JADA[0-9]+$", .want = BRSKI_REASON_OK},
     {.name = "idevid-regex-mismatch", .purpose = I, .levels = 2, .ee_serial = SN,
@@ -294,6 +300,9 @@ static void build_pki(const bcase *c, pki *p)
         t.not_before = NOW - 86400;
         t.not_after = NOW + 10LL * 365 * 86400;
         t.path_len = -1;
+        if ((is_root && c->root_forever) || (!is_root && !is_ee && c->int_forever)) {
+            t.not_after = BRSKI_POLICY_FOREVER;
+        }
         if (!is_ee) {
             t.ca = !((c->int_not_ca || c->int_kcs_not_ca) && !is_root);
             bool no_kcs = (c->int_no_keycertsign || c->int_not_ca) && !is_root;

@@ -111,7 +111,7 @@ typedef struct brski_anchor_policy {
     unsigned max_chain;      /* certificates incl. anchor; <= BRSKI_POLICY_MAX_CHAIN */
     size_t max_cert_size;    /* bytes of DER per certificate */
     bool check_validity;     /* compare notBefore/notAfter with the time given */
-    bool allow_no_expiry;    /* accept notAfter 99991231235959Z */
+    bool allow_no_expiry;    /* accept notAfter 99991231235959Z below the anchor */
     bool require_key_ids;    /* non-self-issued certs need AKI, CA certs need SKI */
     bool require_peer_name;  /* tls: a peer name must be given and match */
     bool revocation_crl;     /* every non-anchor cert needs a current CRL from its issuer */
