@@ -8,4 +8,7 @@
 /* brski-certs init: demo PKI and ready configs (cmd_init.c). */
 int cmd_init(int argc, char **argv);
 
+/* brski-certs verify: path validation under the anchor policy (cmd_verify.c). */
+int cmd_verify(int argc, char **argv);
+
 #endif
