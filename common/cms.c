@@ -17,6 +17,7 @@
 
 #include "brski/der.h"
 #include "brski/log.h"
+#include "brski/signer.h"
 
 #define OID_ATTR_CONTENT_TYPE "1.2.840.113549.1.9.3"
 #define OID_ATTR_MESSAGE_DIGEST "1.2.840.113549.1.9.4"
@@ -647,5 +648,24 @@ out:
     brski_cert_clear(&cert);
     brski_buf_clear(&md_attr);
     brski_buf_clear(&time_attr);
+    return rv;
+}
+
+brski_err brski_cms_sign_with(brski_slice content, bool voucher_ctype, brski_signer *key,
+                              brski_slice cert_der, const brski_slice *chain, size_t chain_count,
+                              const brski_env *env, brski_buf *out)
+{
+    brski_buf der;
+    brski_err rv;
+    if (key == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    rv = brski_signer_export_der(key, true, &der);
+    if (rv == BRSKI_OK) {
+        rv = brski_cms_sign(content, voucher_ctype, brski_buf_slice(&der), cert_der, chain,
+                            chain_count, env, out);
+    }
+    brski_buf_wipe(&der);
     return rv;
 }

@@ -1,92 +1,57 @@
 /*
  * voucher_accept.c - voucher acceptance as the pledge applies it
- * (RFC 8995 5.6.1, RFC 8366 5.6), and a small signer path check.
+ * (RFC 8995 5.6.1, RFC 8366 5.6); signer paths go through the policy module.
  */
 #include "brski/voucher_accept.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "brski/log.h"
 #include "brski/voucher_json.h"
 
-static bool cert_eq(const brski_cert *a, const brski_cert *b)
+brski_err brski_cms_signer_check(const brski_anchor_store *store, brski_purpose purpose,
+                                 const brski_cms_signed *sd, bool check_time, int64_t now,
+                                 char *why, size_t why_cap)
 {
-    return a->der_len == b->der_len && memcmp(a->der, b->der, a->der_len) == 0;
+    brski_cert chain[BRSKI_CMS_MAX_CERTS];
+    brski_anchor_policy override;
+    brski_policy_input in;
+    brski_policy_decision dec;
+    size_t n = 0;
+    if (store == NULL || sd == NULL || brski_cms_signer(sd) == NULL ||
+        sd->cert_count > BRSKI_CMS_MAX_CERTS) {
+        return BRSKI_ERR_ARG;
+    }
+    /* Presented chain: the signer first, then the other embedded certificates. */
+    chain[n++] = *brski_cms_signer(sd);
+    for (size_t i = 0; i < sd->cert_count; i++) {
+        if (i != sd->signer_index) {
+            chain[n++] = sd->certs[i];
+        }
+    }
+    memset(&in, 0, sizeof(in));
+    in.purpose = purpose;
+    in.chain = chain;
+    in.chain_count = n;
+    in.now = now;
+    if (!check_time) {
+        brski_anchor_policy_default(purpose, &override);
+        override.check_validity = false;
+        in.override = &override;
+    }
+    brski_err rv = brski_policy_validate(store, &in, &dec);
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "cms: RFC 8995 5.6.1: signer rejected under the %s anchors: %s (%s)",
+                  brski_purpose_name(purpose), brski_reason_name(dec.reason), dec.detail);
+    }
+    if (why != NULL && why_cap > 0) {
+        snprintf(why, why_cap, "%s: %s", brski_reason_name(dec.reason), dec.detail);
+    }
+    return rv;
 }
 
-static brski_err time_ok(const brski_cert *c, bool check_time, int64_t now)
-{
-    char name[128];
-    if (!check_time || (now >= c->not_before && now <= c->not_after)) {
-        return BRSKI_OK;
-    }
-    if (brski_name_to_str(c->subject, name, sizeof(name)) != BRSKI_OK) {
-        memcpy(name, "?", 2);
-    }
-    brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 2.6.1: certificate '%s' is %s", name,
-              now < c->not_before ? "not yet valid" : "expired");
-    return BRSKI_ERR_POLICY;
-}
-
-/*
- * Path walk: signer -> intermediates (from |pool|) -> anchor. Kept small
- * and in one place so that the policy module's validator can replace it.
- */
-brski_err brski_signer_chain_check(const brski_cert *signer, const brski_cert *pool,
-                                   size_t pool_count, const brski_cert *anchors,
-                                   size_t anchor_count, bool check_time, int64_t now)
-{
-    const brski_cert *cur = signer;
-    brski_err rv;
-    if (signer->has_key_usage && (signer->key_usage & BRSKI_KU_DIGITAL_SIGNATURE) == 0) {
-        brski_log(BRSKI_LOG_WARN, "voucher: signer key usage lacks digitalSignature");
-        return BRSKI_ERR_CRYPTO;
-    }
-    for (size_t depth = 1; depth <= BRSKI_ACCEPT_MAX_DEPTH; depth++) {
-        /* The certificate itself is a trust anchor (e.g. the MASA signer cert). */
-        for (size_t i = 0; i < anchor_count; i++) {
-            if (cert_eq(cur, &anchors[i])) {
-                return BRSKI_OK;
-            }
-        }
-        rv = time_ok(cur, check_time, now);
-        if (rv != BRSKI_OK) {
-            return rv;
-        }
-        for (size_t i = 0; i < anchor_count; i++) {
-            if (brski_slice_eq(cur->issuer, anchors[i].subject) &&
-                brski_cert_verify_signed_by(cur, &anchors[i]) == BRSKI_OK) {
-                return BRSKI_OK;
-            }
-        }
-        if (depth == BRSKI_ACCEPT_MAX_DEPTH - 1) {
-            break; /* one slot must remain for the anchor */
-        }
-        const brski_cert *next = NULL;
-        for (size_t i = 0; i < pool_count && next == NULL; i++) {
-            const brski_cert *c = &pool[i];
-            if (c == cur || cert_eq(c, cur) || !brski_slice_eq(cur->issuer, c->subject)) {
-                continue;
-            }
-            if (!c->is_ca ||
-                (c->has_key_usage && (c->key_usage & BRSKI_KU_KEY_CERT_SIGN) == 0)) {
-                continue; /* RFC 5280 6.1.4 (k), (n) */
-            }
-            if (brski_cert_verify_signed_by(cur, c) == BRSKI_OK) {
-                next = c;
-            }
-        }
-        if (next == NULL) {
-            break;
-        }
-        cur = next;
-    }
-    brski_log(BRSKI_LOG_WARN,
-              "voucher: RFC 8995 5.6.1: the signer does not chain to a configured anchor");
-    return BRSKI_ERR_CRYPTO;
-}
-
-brski_err brski_voucher_accept(brski_slice cms, const brski_cert *anchors, size_t anchor_count,
+brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
                                const brski_accept_opts *opts, brski_voucher *out)
 {
     brski_cms_signed sd;
@@ -94,7 +59,7 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_cert *anchors, size_
     int64_t now;
 
     brski_voucher_init(out, BRSKI_KIND_VOUCHER);
-    if (opts == NULL || opts->serial == NULL || anchors == NULL || anchor_count == 0) {
+    if (opts == NULL || opts->serial == NULL || store == NULL) {
         return BRSKI_ERR_ARG;
     }
     now = brski_env_now(opts->env);
@@ -103,8 +68,7 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_cert *anchors, size_
         return rv;
     }
     /* RFC 8995 5.6.1: "verify the voucher signature using the manufacturer-installed trust anchor(s)". */
-    rv = brski_signer_chain_check(brski_cms_signer(&sd), sd.certs, sd.cert_count, anchors,
-                                  anchor_count, !opts->ignore_time, now);
+    rv = brski_cms_signer_check(store, BRSKI_PURPOSE_MASA, &sd, !opts->ignore_time, now, NULL, 0);
     if (rv != BRSKI_OK) {
         goto out;
     }

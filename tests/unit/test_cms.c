@@ -18,6 +18,7 @@
 #include "brski/codec.h"
 #include "brski/env.h"
 #include "brski/log.h"
+#include "brski/policy.h"
 #include "brski/voucher.h"
 #include "brski/voucher_accept.h"
 #include "brski/voucher_json.h"
@@ -50,6 +51,21 @@ static brski_cert *load_certs(const char *rel, size_t *n)
     return certs;
 }
 
+/* An anchor store holding every certificate of |rel| for |purpose|. */
+static void store_from(const char *rel, brski_purpose purpose, brski_anchor_store *st)
+{
+    size_t n = 0;
+    brski_anchor_policy pol;
+    brski_cert *certs = load_certs(rel, &n);
+    brski_anchor_policy_default(purpose, &pol);
+    brski_anchor_store_init(st);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(brski_anchor_store_add(st, purpose, "test", brski_cert_der(&certs[i]), &pol),
+                         BRSKI_OK);
+    }
+    brski_certs_free(certs, n);
+}
+
 /* Reads a vector; base64 text files are decoded. */
 static void read_der(const char *rel, brski_buf *out)
 {
@@ -75,9 +91,9 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
     brski_buf der, idevid;
     brski_cms_signed sd;
     brski_voucher v;
-    size_t nv = 0, no = 0;
-    brski_cert *vendor = load_certs(R8995 "vendor.crt.pem", &nv);
-    brski_cert *owner = load_certs(R8995 "ownerca_secp384r1.crt.pem", &no);
+    brski_anchor_store vendor, owner;
+    store_from(R8995 "vendor.crt.pem", BRSKI_PURPOSE_IDEVID, &vendor);
+    store_from(R8995 "ownerca_secp384r1.crt.pem", BRSKI_PURPOSE_DOMAIN, &owner);
     int64_t now = at("2021-05-01T00:00:00Z");
 
     /* PVR: signed by the embedded IDevID (0x0D83AFD9), eContentType id-data, v1. */
@@ -98,13 +114,30 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
     assert_int_equal(signer->der_len, emb[0].der_len);
     assert_memory_equal(signer->der, emb[0].der, emb[0].der_len);
     brski_certs_free(emb, ne);
-    assert_int_equal(brski_signer_chain_check(signer, sd.certs, sd.cert_count, vendor, 1, true,
-                                              now),
+    /*
+     * The embedded IDevID carries serialNumber as a UTF8String
+     * (vectors/spec PROVENANCE): the default 802.1AR profile rejects it, a
+     * profile without that rule accepts the chain to the vendor CA.
+     */
+    char why[300];
+    assert_int_equal(brski_cms_signer_check(&vendor, BRSKI_PURPOSE_IDEVID, &sd, true, now, why,
+                                            sizeof(why)),
+                     BRSKI_ERR_POLICY);
+    assert_non_null(strstr(why, "ee-serial-number"));
+    brski_anchor_store lax;
+    brski_anchor_policy pol;
+    brski_anchor_policy_default(BRSKI_PURPOSE_IDEVID, &pol);
+    pol.require_serial_number = false;
+    brski_anchor_store_init(&lax);
+    assert_int_equal(brski_anchor_store_add(&lax, BRSKI_PURPOSE_IDEVID, "vendor",
+                                            brski_cert_der(&vendor.anchors[0].cert), &pol),
                      BRSKI_OK);
+    assert_int_equal(brski_cms_signer_check(&lax, BRSKI_PURPOSE_IDEVID, &sd, true, now, NULL, 0),
+                     BRSKI_OK);
+    brski_anchor_store_clear(&lax);
     /* The PVR signer does not chain to the domain CA. */
-    assert_int_equal(brski_signer_chain_check(signer, sd.certs, sd.cert_count, owner, 1, true,
-                                              now),
-                     BRSKI_ERR_CRYPTO);
+    assert_int_not_equal(brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0),
+                         BRSKI_OK);
     assert_int_equal(brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, &v),
                      BRSKI_OK);
     assert_int_equal(v.kind, BRSKI_KIND_VOUCHER_REQUEST);
@@ -120,33 +153,31 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
     assert_int_equal(sd.cert_count, 2);
     signer = brski_cms_signer(&sd);
     assert_memory_equal(signer->serial.p, "\x3f\x98\x9b\x52", 4);
-    assert_int_equal(brski_signer_chain_check(signer, sd.certs, sd.cert_count, owner, 1, true,
-                                              now),
+    assert_int_equal(brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0),
                      BRSKI_OK);
-    assert_int_equal(brski_signer_chain_check(signer, sd.certs, sd.cert_count, vendor, 1, true,
-                                              now),
-                     BRSKI_ERR_CRYPTO);
+    assert_int_not_equal(brski_cms_signer_check(&vendor, BRSKI_PURPOSE_IDEVID, &sd, true, now, NULL, 0),
+                         BRSKI_OK);
     brski_cms_signed_clear(&sd);
     brski_buf_clear(&der);
-    brski_certs_free(vendor, 1);
-    brski_certs_free(owner, 1);
+    brski_anchor_store_clear(&vendor);
+    brski_anchor_store_clear(&owner);
 }
 
 static brski_err accept_8995(const char *anchor, const char *serial, const char *nonce,
                              const char *when, brski_voucher *v)
 {
     brski_buf der;
-    size_t na = 0;
     int64_t now = at(when);
     uint64_t seed = 1;
     brski_env env;
+    brski_anchor_store anchors;
     test_env_init(&env, &now, &seed);
-    brski_cert *anchors = load_certs(anchor, &na);
+    store_from(anchor, BRSKI_PURPOSE_MASA, &anchors);
     read_der(R8995 "voucher_00-D0-E5-F2-00-02.cms.der", &der);
     brski_accept_opts o = {.serial = serial, .nonce = nonce, .env = &env};
-    brski_err rv = brski_voucher_accept(brski_buf_slice(&der), anchors, na, &o, v);
+    brski_err rv = brski_voucher_accept(brski_buf_slice(&der), &anchors, &o, v);
     brski_buf_clear(&der);
-    brski_certs_free(anchors, na);
+    brski_anchor_store_clear(&anchors);
     return rv;
 }
 
@@ -183,7 +214,7 @@ static void test_cms_rfc8995_voucher_accepted_and_rejected(void **state)
                      BRSKI_ERR_POLICY);
     assert_int_equal(accept_8995(R8995 "ownerca_secp384r1.crt.pem", "00-D0-E5-F2-00-02",
                                  "-_XE9zK9q8Ll1qylMtLKeg", "2021-05-01T00:00:00Z", &v),
-                     BRSKI_ERR_CRYPTO);
+                     BRSKI_ERR_POLICY);
     brski_buf_clear(&jrc);
 }
 
@@ -193,21 +224,20 @@ static void test_cms_peer_artifacts_behave_as_documented(void **state)
     brski_buf der;
     brski_cms_signed sd;
     brski_voucher v;
-    size_t n = 0;
     int64_t now = at("2026-11-24T00:00:00Z");
 
     /* nqminds voucher: CMS valid with the embedded signer; invalid chain; no created-on. */
     read_der(NQ "voucher.b64", &der);
     assert_int_equal(brski_cms_verify(brski_buf_slice(&der), &sd), BRSKI_OK);
-    brski_cert *ca = load_certs(NQ "cms-ca.crt", &n);
-    assert_int_equal(brski_signer_chain_check(brski_cms_signer(&sd), sd.certs, sd.cert_count,
-                                              ca, 1, true, now),
-                     BRSKI_ERR_CRYPTO);
+    brski_anchor_store ca;
+    store_from(NQ "cms-ca.crt", BRSKI_PURPOSE_MASA, &ca);
+    assert_int_not_equal(brski_cms_signer_check(&ca, BRSKI_PURPOSE_MASA, &sd, true, now, NULL, 0),
+                         BRSKI_OK);
     assert_int_equal(brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, &v),
                      BRSKI_ERR_MALFORMED);
     brski_voucher_clear(&v);
     brski_cms_signed_clear(&sd);
-    brski_certs_free(ca, 1);
+    brski_anchor_store_clear(&ca);
     brski_buf_clear(&der);
 
     /* nqminds PVR: valid CMS, but the wrapper names a voucher, not a request. */
@@ -238,13 +268,14 @@ static void test_cms_peer_artifacts_behave_as_documented(void **state)
     /* Siemens RVRs: valid CMS whose signer chains to the TestCA. */
     static const char *const siemens[] = {CW "parboiled_vr-9730-siemens-bt.pkcs",
                                           CW "siemens-bt-reg29.pkcs"};
-    brski_cert *testca = load_certs(CW "siemens-bt-registrar.pem", &n);
+    brski_anchor_store testca;
+    store_from(CW "siemens-bt-registrar.pem", BRSKI_PURPOSE_DOMAIN, &testca);
     for (size_t i = 0; i < 2; i++) {
         read_der(siemens[i], &der);
         assert_int_equal(brski_cms_verify(brski_buf_slice(&der), &sd), BRSKI_OK);
-        assert_int_equal(brski_signer_chain_check(brski_cms_signer(&sd), sd.certs, sd.cert_count,
-                                                  testca, 1, false, now),
-                         BRSKI_OK);
+        assert_int_equal(
+            brski_cms_signer_check(&testca, BRSKI_PURPOSE_DOMAIN, &sd, false, now, NULL, 0),
+            BRSKI_OK);
         assert_int_equal(
             brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, &v),
             BRSKI_OK);
@@ -253,7 +284,7 @@ static void test_cms_peer_artifacts_behave_as_documented(void **state)
         brski_cms_signed_clear(&sd);
         brski_buf_clear(&der);
     }
-    brski_certs_free(testca, 1);
+    brski_anchor_store_clear(&testca);
 }
 
 /* Signs |json| with the RFC 8995 MASA test key. */
@@ -284,7 +315,6 @@ static void test_cms_sign_roundtrip_voucher_ctype(void **state)
     brski_buf der;
     brski_cms_signed sd;
     brski_voucher v;
-    size_t na = 0;
     int64_t now = at("2021-05-01T00:00:00Z");
     uint64_t seed = 7;
     brski_env env;
@@ -297,18 +327,19 @@ static void test_cms_sign_roundtrip_voucher_ctype(void **state)
     assert_memory_equal(sd.content, own_voucher, sd.content_len);
     brski_cms_signed_clear(&sd);
 
-    brski_cert *vendor = load_certs(R8995 "vendor.crt.pem", &na);
+    brski_anchor_store vendor;
+    store_from(R8995 "vendor.crt.pem", BRSKI_PURPOSE_MASA, &vendor);
     brski_accept_opts o = {.serial = "SN-42", .nonce = "AAECAwQFBgcICQoLDA0ODw==", .env = &env};
-    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), vendor, na, &o, &v), BRSKI_OK);
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v), BRSKI_OK);
     brski_voucher_clear(&v);
     /* expires-on passed */
     now = at("2021-05-03T00:00:00Z");
-    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), vendor, na, &o, &v),
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v),
                      BRSKI_ERR_POLICY);
     now = at("2021-05-01T00:00:00Z");
     /* assertion not accepted */
     o.assertions = BRSKI_ASSERTION_MASK(BRSKI_ASSERTION_VERIFIED);
-    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), vendor, na, &o, &v),
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v),
                      BRSKI_ERR_POLICY);
     o.assertions = 0;
     /* trailing byte */
@@ -322,7 +353,7 @@ static void test_cms_sign_roundtrip_voucher_ctype(void **state)
     assert_false(sd.voucher_ctype);
     brski_cms_signed_clear(&sd);
     brski_buf_clear(&der);
-    brski_certs_free(vendor, na);
+    brski_anchor_store_clear(&vendor);
 }
 
 static void test_cms_mutation_sweep_rejects_everything(void **state)
@@ -330,7 +361,7 @@ static void test_cms_mutation_sweep_rejects_everything(void **state)
     (void)state;
     brski_buf der;
     brski_voucher v;
-    size_t na = 0, accepted = 0, tried = 0;
+    size_t accepted = 0, tried = 0;
     int64_t now = at("2021-05-01T00:00:00Z");
     uint64_t seed = 9;
     brski_env env;
@@ -338,14 +369,15 @@ static void test_cms_mutation_sweep_rejects_everything(void **state)
     test_env_init(&env, &now, &seed);
     brski_log_set_sink(NULL, NULL, BRSKI_LOG_NONE);
     sign_with_masa(own_voucher, true, &der);
-    brski_cert *vendor = load_certs(R8995 "vendor.crt.pem", &na);
+    brski_anchor_store vendor;
+    store_from(R8995 "vendor.crt.pem", BRSKI_PURPOSE_MASA, &vendor);
     brski_accept_opts o = {.serial = "SN-42", .nonce = "AAECAwQFBgcICQoLDA0ODw==", .env = &env};
-    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), vendor, na, &o, &v), BRSKI_OK);
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v), BRSKI_OK);
     brski_voucher_clear(&v);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t len = 0; len < der.len; len++) {
         tried++;
-        if (brski_voucher_accept(brski_slice_make(der.p, len), vendor, na, &o, &v) == BRSKI_OK) {
+        if (brski_voucher_accept(brski_slice_make(der.p, len), &vendor, &o, &v) == BRSKI_OK) {
             accepted++;
             fprintf(stderr, "truncation to %zu accepted\n", len);
         }
@@ -355,7 +387,7 @@ static void test_cms_mutation_sweep_rejects_everything(void **state)
         for (unsigned bit = 0; bit < 8; bit++) {
             der.p[i] ^= (uint8_t)(1u << bit);
             tried++;
-            if (brski_voucher_accept(brski_buf_slice(&der), vendor, na, &o, &v) == BRSKI_OK) {
+            if (brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v) == BRSKI_OK) {
                 accepted++;
                 fprintf(stderr, "flip byte %zu bit %u accepted\n", i, bit);
             }
@@ -369,7 +401,7 @@ static void test_cms_mutation_sweep_rejects_everything(void **state)
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     assert_int_equal(accepted, 0);
     brski_log_set_sink(brski_log_stderr_sink, NULL, BRSKI_LOG_WARN);
-    brski_certs_free(vendor, na);
+    brski_anchor_store_clear(&vendor);
     brski_buf_clear(&der);
 }
 

@@ -85,4 +85,15 @@ BRSKI_MUST_USE brski_err brski_cms_sign(brski_slice content, bool voucher_ctype,
                                         const brski_slice *chain, size_t chain_count,
                                         const brski_env *env, brski_buf *out);
 
+typedef struct brski_signer brski_signer;
+
+/*
+ * As brski_cms_sign, with the private key taken from |key|: its DER is
+ * exported only for wolfSSL's PKCS#7 encoder and wiped right after.
+ */
+BRSKI_MUST_USE brski_err brski_cms_sign_with(brski_slice content, bool voucher_ctype,
+                                             brski_signer *key, brski_slice cert_der,
+                                             const brski_slice *chain, size_t chain_count,
+                                             const brski_env *env, brski_buf *out);
+
 #endif

@@ -12,11 +12,9 @@
 #include "brski/buf.h"
 #include "brski/cms.h"
 #include "brski/env.h"
+#include "brski/policy.h"
 #include "brski/voucher.h"
 #include "brski/x509.h"
-
-/* Longest signer path walked (signer, intermediates, anchor). */
-#define BRSKI_ACCEPT_MAX_DEPTH 8u
 
 /* Assertion mask: 1u << brski_assertion. */
 #define BRSKI_ASSERTION_MASK(a) (1u << (unsigned)(a))
@@ -32,26 +30,22 @@ typedef struct brski_accept_opts {
 } brski_accept_opts;
 
 /*
- * Checks that |signer| chains to one of |anchors|: the signer itself is an
- * anchor (byte-equal), or it is signed by an anchor, or by embedded
- * intermediates from |pool| (CA, keyCertSign when key usage is present)
- * that end at an anchor; at most BRSKI_ACCEPT_MAX_DEPTH certificates. Every
- * certificate on the path except the anchor must be valid at |now| unless
- * |check_time| is false. The signer, when it has key usage, must allow
- * digitalSignature.
- * Errors: BRSKI_ERR_CRYPTO (no path), _POLICY (expired/not yet valid).
- * This is the one place to switch to the policy module's path validation.
+ * Validates the signer of |sd| under the anchors of |purpose| in |store|
+ * (brski_policy_validate), with the other embedded certificates as
+ * candidate intermediates. |check_time| false disables the validity check
+ * (RFC 8995 2.6.1: no trusted clock). |why| (may be NULL) receives one line.
+ * Errors: BRSKI_ERR_POLICY or _CRYPTO (no acceptable path), _NOMEM, _ARG.
  */
-BRSKI_MUST_USE brski_err brski_signer_chain_check(const brski_cert *signer,
-                                                  const brski_cert *pool, size_t pool_count,
-                                                  const brski_cert *anchors, size_t anchor_count,
-                                                  bool check_time, int64_t now);
+BRSKI_MUST_USE brski_err brski_cms_signer_check(const brski_anchor_store *store,
+                                                brski_purpose purpose,
+                                                const brski_cms_signed *sd, bool check_time,
+                                                int64_t now, char *why, size_t why_cap);
 
 /*
  * Accepts or rejects the CMS-signed voucher |cms| as the pledge would:
  * CMS verification (brski_cms_verify), JSON parse of a voucher (not a
  * request) with unknown leaves ignored (RFC 8995 5.6.1 "MUST ignore"),
- * signer chain to |anchors|, serial-number equal to opts->serial,
+ * signer chain to a "masa" anchor of |store|, serial-number equal to opts->serial,
  * idevid-issuer not checked, nonce equal to opts->nonce (a nonceless
  * voucher only with allow_nonceless; a voucher nonce when the pledge sent
  * none is rejected), expires-on not passed, assertion in opts->assertions,
@@ -61,8 +55,7 @@ BRSKI_MUST_USE brski_err brski_signer_chain_check(const brski_cert *signer,
  * BRSKI_ERR_CRYPTO (chain), _POLICY (serial, nonce, expiry, assertion,
  * missing pinned-domain-cert), _ARG.
  */
-BRSKI_MUST_USE brski_err brski_voucher_accept(brski_slice cms, const brski_cert *anchors,
-                                              size_t anchor_count, const brski_accept_opts *opts,
-                                              brski_voucher *out);
+BRSKI_MUST_USE brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
+                                              const brski_accept_opts *opts, brski_voucher *out);
 
 #endif
