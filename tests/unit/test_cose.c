@@ -84,9 +84,7 @@ static void test_cose_cbrski_pvr_verifies_with_pledge(void **state)
     assert_true(brski_slice_eq(brski_slice_make(v.proximity_registrar_pubk.p,
                                                 v.proximity_registrar_pubk.len),
                                brski_buf_slice(&reg)));
-    free(v.serial_number);
-    free(v.nonce.p);
-    free(v.proximity_registrar_pubk.p);
+    brski_voucher_clear(&v);
     brski_buf_clear(&pvr);
     brski_buf_clear(&pledge);
     brski_buf_clear(&reg);
@@ -127,10 +125,7 @@ static void test_cose_cbrski_rvr_verifies_with_registrar(void **state)
                                          v.prior_signed_voucher_request.len);
     assert_true(brski_slice_eq(prior, brski_buf_slice(&pvr)));
     assert_int_equal(verify_bytes(prior, brski_buf_slice(&pledge)), BRSKI_OK);
-    free(v.serial_number);
-    free(v.nonce.p);
-    free(v.idevid_issuer.p);
-    free(v.prior_signed_voucher_request.p);
+    brski_voucher_clear(&v);
     brski_buf_clear(&rvr);
     brski_buf_clear(&reg);
     brski_buf_clear(&pledge);
@@ -164,9 +159,7 @@ static void test_cose_cbrski_voucher_verifies_with_masa_ca(void **state)
     assert_string_equal(v.serial_number, "JADA123456789");
     assert_true(brski_slice_eq(brski_slice_make(v.pinned_domain_cert.p, v.pinned_domain_cert.len),
                                brski_buf_slice(&x1)));
-    free(v.serial_number);
-    free(v.nonce.p);
-    free(v.pinned_domain_cert.p);
+    brski_voucher_clear(&v);
     brski_buf_clear(&vch);
     brski_buf_clear(&masa_ca);
     brski_buf_clear(&pledge);
