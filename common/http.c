@@ -578,8 +578,16 @@ brski_http_state brski_http_parser_eof(brski_http_parser *p, int *status)
 
 void brski_http_parser_take(brski_http_parser *p, brski_http_msg *out)
 {
+    enum http_errno e = HTTP_PARSER_ERRNO(&p->hp);
+
     *out = p->msg;
-    http_parser_pause(&p->hp, 0);
+    if (e == HPE_PAUSED) {
+        http_parser_pause(&p->hp, 0);
+    } else if (e != HPE_OK) {
+        /* After a framing error the stream is lost; start clean for the next one. */
+        http_parser_init(&p->hp, p->kind == BRSKI_HTTP_REQUEST ? HTTP_REQUEST : HTTP_RESPONSE);
+        p->hp.data = p;
+    }
     rearm(p);
 }
 

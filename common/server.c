@@ -328,6 +328,7 @@ static void *worker_main(void *arg)
         /* A full pipe already has a pending wake-up: ignoring EAGAIN is fine. */
         (void)!write(srv->wake[1], &b, 1);
     }
+    brski_tls_thread_cleanup();
     return NULL;
 }
 
@@ -361,7 +362,10 @@ static void on_message(brski_server *srv, conn *c, brski_http_state st, int stat
     brski_http_msg_init(&c->resp, 0);
     c->have_req = false;
     if (st == BRSKI_HTTP_ERROR) {
-        /* Framing is lost: answer and close (TESTING.md D1). */
+        /* Framing is lost: answer and close (TESTING.md D1). Keep the head for the log. */
+        brski_http_parser_take(c->parser, &c->req);
+        brski_http_msg_clear(&c->req);
+        c->have_req = c->req.path[0] != '\0';
         c->close_after = true;
         set_error_response(c, status, route_error_text(status));
         encode_response(c);
@@ -587,8 +591,12 @@ static void expire(brski_server *srv)
             continue;
         }
         stat_add(srv, &srv->stats.timeouts);
-        brski_log(BRSKI_LOG_INFO, "http: %s: read timeout after %u ms, closing", c->peer.addr,
-                  srv->cfg.read_timeout_ms);
+        brski_log(BRSKI_LOG_INFO, "http: %s: read timeout after %u ms in %s, closing",
+                  c->peer.addr, srv->cfg.read_timeout_ms,
+                  c->state == CONN_HANDSHAKE ? "handshake"
+                  : c->state == CONN_WRITE   ? "write"
+                  : brski_http_parser_busy(c->parser) ? "request"
+                                                      : "idle");
         conn_close(srv, c, NULL);
     }
 }
@@ -733,6 +741,7 @@ brski_err brski_server_run(brski_server *srv)
         }
         expire(srv);
     }
+    brski_tls_thread_cleanup();
     brski_log(BRSKI_LOG_INFO, "server: stopping (%llu requests served)",
               (unsigned long long)srv->stats.requests);
     return BRSKI_OK;

@@ -7,6 +7,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include "brski/log.h"
 
@@ -354,4 +355,11 @@ brski_err brski_tls_peer_chain(brski_tls_conn *c, brski_http_peer *peer, brski_b
 const char *brski_tls_version(brski_tls_conn *c)
 {
     return wolfSSL_get_version(c->ssl);
+}
+
+void brski_tls_thread_cleanup(void)
+{
+#if defined(FP_ECC)
+    wc_ecc_fp_free();
+#endif
 }

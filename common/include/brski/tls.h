@@ -94,6 +94,12 @@ void brski_tls_shutdown(brski_tls_conn *c);
 BRSKI_MUST_USE brski_err brski_tls_peer_chain(brski_tls_conn *c, brski_http_peer *peer,
                                               brski_buf *buf);
 
+/*
+ * Frees this thread's wolfCrypt ECC point cache (FP_ECC keeps one per
+ * thread). Call at the end of every thread that did TLS or ECC work.
+ */
+void brski_tls_thread_cleanup(void);
+
 /* Negotiated version text, e.g. "TLSv1.3". */
 const char *brski_tls_version(brski_tls_conn *c);
 
