@@ -28,6 +28,8 @@ struct brski_http_parser {
     bool complete;
     bool discard;
     bool expect_head;
+    bool expect_continue; /* the head asked for 100-continue */
+    bool continue_due;    /* ... and it was accepted: not yet taken */
     int fail_status; /* set by a callback that aborts parsing */
     char field[FIELD_MAX];
     size_t field_len;
@@ -265,6 +267,9 @@ static void commit_header(brski_http_parser *p)
         copy_trimmed(m->cte, sizeof(m->cte), p->value, p->value_len);
     } else if (strcasecmp(p->field, "location") == 0) {
         copy_trimmed(m->location, sizeof(m->location), p->value, p->value_len);
+    } else if (strcasecmp(p->field, "expect") == 0) {
+        copy_trimmed(tmp, sizeof(tmp), p->value, p->value_len);
+        p->expect_continue = strcasecmp(tmp, "100-continue") == 0;
     } else if (strcasecmp(p->field, "retry-after") == 0) {
         char *end = NULL;
         unsigned long v;
@@ -418,6 +423,7 @@ static int on_headers_complete(http_parser *hp)
         return fail(p, 413);
     }
     m->body.max = max_body;
+    p->continue_due = p->expect_continue && p->kind == BRSKI_HTTP_REQUEST;
     return 0;
 }
 
@@ -458,6 +464,8 @@ static void rearm(brski_http_parser *p)
     p->head_done = false;
     p->complete = false;
     p->discard = false;
+    p->expect_continue = false;
+    p->continue_due = false;
     p->fail_status = 0;
     p->field_len = 0;
     p->field_long = false;
@@ -505,6 +513,13 @@ void brski_http_parser_free(brski_http_parser *p)
 void brski_http_parser_expect_head(brski_http_parser *p, bool head)
 {
     p->expect_head = head;
+}
+
+bool brski_http_parser_take_continue(brski_http_parser *p)
+{
+    bool due = p->continue_due && !p->complete;
+    p->continue_due = false;
+    return due;
 }
 
 bool brski_http_parser_busy(const brski_http_parser *p)

@@ -456,6 +456,15 @@ static void drive(brski_server *srv, conn *c)
                 }
                 continue;
             }
+            if (brski_http_parser_take_continue(c->parser)) {
+                /* RFC 9110 §10.1.1: curl waits for this before sending bodies over 1 KiB. */
+                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                io = conn_write(c, (const uint8_t *)cont, sizeof(cont) - 1, &n);
+                if (io != BRSKI_TLS_IO_OK || n != sizeof(cont) - 1) {
+                    conn_close(srv, c, "cannot send 100 Continue");
+                    return;
+                }
+            }
             io = conn_read(c, c->in + c->in_len, IN_CAP - c->in_len, &n);
             if (io == BRSKI_TLS_IO_OK) {
                 c->in_len += n;

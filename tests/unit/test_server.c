@@ -528,6 +528,13 @@ static void test_server_curl_with_and_without_client_cert(void **state)
               "https://127.0.0.1:%u/echo",
               (unsigned)port);
     assert_string_equal(out, "413");
+    /* Expect: 100-continue is answered at once (curl would otherwise wait 1 s). */
+    out = run("head -c 1000 /dev/zero | tr '\\0' a | curl -sk --max-time 10 -o /dev/null "
+              "-w '%%{http_code} %%{time_total}' -H 'Expect: 100-continue' "
+              "-H 'Content-Type: text/plain' --data-binary @- https://127.0.0.1:%u/echo",
+              (unsigned)port);
+    assert_true(strncmp(out, "200 0.", 6) == 0);
+    assert_true(strtod(out + 4, NULL) < 0.9);
     /* Chunked upload from curl, below the limit. */
     out = run("printf abc | curl -sk --max-time 10 -w ' %%{http_code}' -H 'Content-Type: text/plain' "
               "-H 'Transfer-Encoding: chunked' --data-binary @- https://127.0.0.1:%u/echo",

@@ -169,6 +169,13 @@ bool brski_http_parser_busy(const brski_http_parser *p);
  */
 void brski_http_parser_take(brski_http_parser *p, brski_http_msg *out);
 
+/*
+ * True once per request when its head carried "Expect: 100-continue" and was
+ * accepted (route and declared length fine): the server should send
+ * "HTTP/1.1 100 Continue" before reading the body (RFC 9110 §10.1.1).
+ */
+bool brski_http_parser_take_continue(brski_http_parser *p);
+
 /* Sets the request method of the next response (HEAD responses have no body). */
 void brski_http_parser_expect_head(brski_http_parser *p, bool head);
 
