@@ -9,7 +9,11 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
+#include "brski/codec.h"
+#include "brski/file.h"
 #include "brski/log.h"
+#include "brski/signer.h"
+#include "brski/x509.h"
 
 struct brski_tls_ctx {
     WOLFSSL_CTX *ctx;
@@ -46,19 +50,77 @@ static int accept_any(int preverify, WOLFSSL_X509_STORE_CTX *store)
 }
 
 /*
- * Loads the private key. Kept in this one function so that it can move to the
- * brski_signer interface (keys behind PKCS#11) once that lands.
+ * Loads the private key through the signer interface (mode 0600 enforced,
+ * key wiped after use) and hands wolfSSL a PKCS#8 DER copy. Keys that must
+ * stay in a token (PKCS#11) will need wolfSSL's PK callbacks here instead.
  */
-static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file)
+/*
+ * wolfSSL_CTX_check_private_key() in this wolfSSL accepted a P-256 key that
+ * belongs to another certificate, so compare the SubjectPublicKeyInfo of the
+ * key with the leaf certificate's ourselves.
+ */
+static brski_err key_matches_cert(const brski_signer *sg, const char *cert_file)
 {
-    if (wolfSSL_CTX_use_PrivateKey_file(ctx, key_file, WOLFSSL_FILETYPE_PEM) == WOLFSSL_SUCCESS) {
-        return BRSKI_OK;
+    brski_buf file, der, spki;
+    brski_cert cert;
+    brski_err rv;
+
+    memset(&cert, 0, sizeof(cert));
+    brski_buf_init(&file, BRSKI_MAX_CHAIN * 2);
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    brski_buf_init(&spki, BRSKI_MAX_CERT);
+    rv = brski_file_read(cert_file, &file);
+    if (rv == BRSKI_OK) {
+        if (brski_is_pem(brski_buf_slice(&file))) {
+            rv = brski_pem_decode(brski_buf_slice(&file), "CERTIFICATE", 0, &der, NULL, 0);
+        } else {
+            rv = brski_buf_append(&der, file.p, file.len);
+        }
     }
-    if (wolfSSL_CTX_use_PrivateKey_file(ctx, key_file, WOLFSSL_FILETYPE_ASN1) == WOLFSSL_SUCCESS) {
-        return BRSKI_OK;
+    if (rv == BRSKI_OK) {
+        rv = brski_cert_parse(brski_buf_slice(&der), &cert);
     }
-    brski_log(BRSKI_LOG_ERROR, "tls: cannot load private key from %s", key_file);
-    return BRSKI_ERR_IO;
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_spki(sg, &spki);
+    }
+    if (rv == BRSKI_OK && !brski_slice_eq(cert.spki, brski_buf_slice(&spki))) {
+        brski_log(BRSKI_LOG_ERROR, "tls: private key does not match certificate %s", cert_file);
+        rv = BRSKI_ERR_CRYPTO;
+    }
+    brski_cert_clear(&cert);
+    brski_buf_clear(&file);
+    brski_buf_clear(&der);
+    brski_buf_clear(&spki);
+    return rv;
+}
+
+static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file, const char *cert_file)
+{
+    brski_signer *sg = NULL;
+    brski_buf der;
+    brski_err rv;
+
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    rv = brski_signer_load_file(key_file, &sg);
+    if (rv == BRSKI_OK) {
+        rv = key_matches_cert(sg, cert_file);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_export_der(sg, false, &der);
+    }
+    if (rv == BRSKI_OK && (der.len > INT32_MAX ||
+                           wolfSSL_CTX_use_PrivateKey_buffer(ctx, der.p, (long)der.len,
+                                                             WOLFSSL_FILETYPE_ASN1) !=
+                               WOLFSSL_SUCCESS)) {
+        rv = BRSKI_ERR_CRYPTO;
+    }
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_ERROR, "tls: cannot use private key %s: %s", key_file,
+                  brski_err_str(rv));
+    }
+    brski_buf_wipe(&der);
+    brski_signer_free(sg);
+    return rv;
 }
 
 static brski_err load_identity(WOLFSSL_CTX *ctx, const char *cert_file, const char *key_file)
@@ -69,7 +131,7 @@ static brski_err load_identity(WOLFSSL_CTX *ctx, const char *cert_file, const ch
         brski_log(BRSKI_LOG_ERROR, "tls: cannot load certificate chain from %s", cert_file);
         return BRSKI_ERR_IO;
     }
-    rv = load_key(ctx, key_file);
+    rv = load_key(ctx, key_file, cert_file);
     if (rv != BRSKI_OK) {
         return rv;
     }

@@ -654,6 +654,23 @@ static void test_server_serves_20_clients_concurrently(void **state)
     assert_int_equal(stats.timeouts, 0);
 }
 
+static void test_server_tls_refuses_key_readable_by_others(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    char loose[300];
+    (void)state;
+
+    (void)snprintf(loose, sizeof(loose), "%s/loose.key", dir);
+    assert_int_equal(sh("cp %s %s && chmod 0644 %s", srv_key, loose, loose), 0);
+    assert_int_equal(brski_tls_server_new(srv_crt, loose, BRSKI_TLS_CLIENT_CERT_NONE, &ctx),
+                     BRSKI_ERR_POLICY);
+    assert_null(ctx);
+    /* A key that does not belong to the certificate. */
+    assert_int_equal(brski_tls_server_new(srv_crt, cli_key, BRSKI_TLS_CLIENT_CERT_NONE, &ctx),
+                     BRSKI_ERR_CRYPTO);
+    assert_null(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -665,6 +682,7 @@ int main(void)
         cmocka_unit_test(test_server_curl_with_and_without_client_cert),
         cmocka_unit_test(test_server_openssl_s_client_tls12_and_tls13),
         cmocka_unit_test(test_server_serves_20_clients_concurrently),
+        cmocka_unit_test(test_server_tls_refuses_key_readable_by_others),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -35,8 +35,9 @@ typedef brski_err (*brski_tls_pin_fn)(void *ctx, const brski_http_peer *chain);
 
 /*
  * Server context from a PEM certificate file (leaf first, optional chain) and
- * a PEM/DER private key file. _IO (unreadable), _CRYPTO (key does not match
- * certificate), _NOMEM, _INTERNAL.
+ * a PEM/DER private key file, read through brski_signer_load_file(). _IO
+ * (unreadable), _POLICY (key file readable by group/others), _MALFORMED (not a
+ * key), _CRYPTO (key does not match the certificate), _NOMEM, _INTERNAL.
  */
 BRSKI_MUST_USE brski_err brski_tls_server_new(const char *cert_file, const char *key_file,
                                               brski_tls_client_auth auth, brski_tls_ctx **out);
