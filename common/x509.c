@@ -4,6 +4,7 @@
  */
 #include "brski/x509.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "brski/codec.h"
 #include "brski/der.h"
 #include "brski/log.h"
+#include "brski/signer.h"
 
 #define OID_EC_PUBKEY "1.2.840.10045.2.1"
 #define OID_RSA "1.2.840.113549.1.1.1"
@@ -922,6 +924,19 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
         if (brski_der_read(&seq, &tag, &gn, NULL) != BRSKI_OK) {
             return bad("subjectAltName");
         }
+        if (tag == BRSKI_DER_CONTEXT(7)) {
+            /* iPAddress [7] IMPLICIT OCTET STRING: 4 or 16 octets (RFC 5280 4.2.1.6). */
+            if (gn.len != 4 && gn.len != 16) {
+                return bad("subjectAltName iPAddress");
+            }
+            if (c->san_ip_count >= BRSKI_X509_MAX_SAN) {
+                return BRSKI_ERR_UNSUPPORTED;
+            }
+            memcpy(c->san_ip[c->san_ip_count], gn.p, gn.len);
+            c->san_ip_len[c->san_ip_count] = gn.len;
+            c->san_ip_count++;
+            continue;
+        }
         if (tag != BRSKI_DER_CONTEXT(2)) {
             continue;
         }
@@ -1325,4 +1340,509 @@ void brski_certs_free(brski_cert *certs, size_t count)
         brski_cert_clear(&certs[i]);
     }
     free(certs);
+}
+
+/* ---- building ---- */
+
+brski_err brski_name_build(const brski_name_attr *attrs, size_t n, brski_buf *out)
+{
+    size_t start = out->len;
+    size_t m = 0;
+    brski_err rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &m);
+    for (size_t i = 0; rv == BRSKI_OK && i < n; i++) {
+        size_t mset = 0;
+        size_t matv = 0;
+        if (attrs[i].oid == NULL || attrs[i].value == NULL) {
+            rv = BRSKI_ERR_ARG;
+            break;
+        }
+        rv = brski_der_begin(out, BRSKI_DER_SET, &mset);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &matv);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_oid(out, attrs[i].oid);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_string(out, attrs[i].tag, attrs[i].value);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(out, matv);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(out, mset);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(out, m);
+    }
+    if (rv != BRSKI_OK) {
+        out->len = start;
+    }
+    return rv;
+}
+
+/* AlgorithmIdentifier for signing with |alg| (RFC 5758 3.2, RFC 8410 3, RFC 4055 5). */
+static brski_err put_sig_alg_id(brski_buf *b, brski_sig_alg alg)
+{
+    for (size_t i = 0; i < sizeof(sig_algs) / sizeof(sig_algs[0]); i++) {
+        if (sig_algs[i].alg != alg) {
+            continue;
+        }
+        size_t m = 0;
+        brski_err rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &m);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_oid(b, sig_algs[i].oid);
+        }
+        if (rv == BRSKI_OK && sig_algs[i].null_params) {
+            rv = brski_der_put(b, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(b, m);
+        }
+        return rv;
+    }
+    return BRSKI_ERR_UNSUPPORTED;
+}
+
+/* Opens an Extension; |m| is closed by ext_end. */
+static brski_err ext_begin(brski_buf *b, const char *oid, bool critical, size_t *m, size_t *mo)
+{
+    brski_err rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, m);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(b, oid);
+    }
+    if (rv == BRSKI_OK && critical) {
+        rv = brski_der_put_bool(b, true);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(b, BRSKI_DER_OCTET_STRING, mo);
+    }
+    return rv;
+}
+
+static brski_err ext_end(brski_buf *b, size_t m, size_t mo)
+{
+    brski_err rv = brski_der_end(b, mo);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, m);
+    }
+    return rv;
+}
+
+static brski_err put_oid_list(brski_buf *b, const char *const *oids, bool policy)
+{
+    size_t m = 0;
+    brski_err rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &m);
+    for (size_t i = 0; rv == BRSKI_OK && oids[i] != NULL; i++) {
+        size_t mp = 0;
+        if (policy) {
+            rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &mp);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_oid(b, oids[i]);
+        }
+        if (rv == BRSKI_OK && policy) {
+            rv = brski_der_end(b, mp);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, m);
+    }
+    return rv;
+}
+
+/* KeyUsage BIT STRING with trailing zero bits removed (X.690 11.2.2). */
+static brski_err put_key_usage(brski_buf *b, uint16_t ku)
+{
+    unsigned hi = 0;
+    for (unsigned i = 0; i < 9; i++) {
+        if ((ku & (1u << i)) != 0) {
+            hi = i;
+        }
+    }
+    uint8_t c[3] = {0, 0, 0};
+    size_t nbytes = hi / 8 + 1;
+    c[0] = (uint8_t)(7 - (hi % 8));
+    for (unsigned i = 0; i < 9; i++) {
+        if ((ku & (1u << i)) != 0) {
+            c[1 + i / 8] = (uint8_t)(c[1 + i / 8] | (0x80u >> (i % 8)));
+        }
+    }
+    return brski_der_put(b, BRSKI_DER_BIT_STRING, brski_slice_make(c, 1 + nbytes));
+}
+
+static brski_err put_extensions(brski_buf *b, const brski_cert_template *t, brski_slice ski,
+                                brski_slice aki)
+{
+    size_t m3 = 0;
+    size_t mseq = 0;
+    size_t m = 0;
+    size_t mo = 0;
+    size_t mi = 0;
+    brski_err rv = brski_der_begin(b, BRSKI_DER_CONTEXT_CONS(3), &m3);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &mseq);
+    }
+    if (rv == BRSKI_OK && !t->no_basic_constraints) {
+        /* RFC 5280 4.2.1.9: CAs MUST mark basicConstraints critical. */
+        rv = ext_begin(b, OID_EXT_BC, t->ca, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &mi);
+        }
+        if (rv == BRSKI_OK && t->ca) {
+            rv = brski_der_put_bool(b, true);
+        }
+        if (rv == BRSKI_OK && t->ca && t->path_len >= 0) {
+            rv = brski_der_put_u64(b, (uint64_t)t->path_len);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(b, mi);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK && t->key_usage != 0) {
+        rv = ext_begin(b, OID_EXT_KU, true, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = put_key_usage(b, t->key_usage);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK && t->eku != NULL) {
+        rv = ext_begin(b, OID_EXT_EKU, false, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = put_oid_list(b, t->eku, false);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = ext_begin(b, OID_EXT_SKI, false, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put(b, BRSKI_DER_OCTET_STRING, ski);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK && aki.len > 0) {
+        rv = ext_begin(b, OID_EXT_AKI, false, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &mi);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put(b, BRSKI_DER_CONTEXT(0), aki);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(b, mi);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK && (t->san_dns != NULL || t->san_ip != NULL)) {
+        rv = ext_begin(b, OID_EXT_SAN, false, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &mi);
+        }
+        for (size_t i = 0; rv == BRSKI_OK && t->san_dns != NULL && t->san_dns[i] != NULL; i++) {
+            /* dNSName [2] IMPLICIT IA5String. */
+            rv = brski_der_put_string(b, BRSKI_DER_CONTEXT(2), t->san_dns[i]);
+        }
+        for (size_t i = 0; rv == BRSKI_OK && t->san_ip != NULL && t->san_ip[i] != NULL; i++) {
+            /* iPAddress [7] IMPLICIT OCTET STRING. */
+            uint8_t ip[16];
+            size_t iplen = 4;
+            if (inet_pton(AF_INET, t->san_ip[i], ip) != 1) {
+                iplen = 16;
+                if (inet_pton(AF_INET6, t->san_ip[i], ip) != 1) {
+                    rv = BRSKI_ERR_ARG;
+                    break;
+                }
+            }
+            rv = brski_der_put(b, BRSKI_DER_CONTEXT(7), brski_slice_make(ip, iplen));
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(b, mi);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK && t->policies != NULL) {
+        rv = ext_begin(b, OID_EXT_CP, false, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = put_oid_list(b, t->policies, true);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK && t->masa_url != NULL) {
+        /* RFC 8995 2.3.2: MASAURLSyntax ::= IA5String, non-critical. */
+        rv = ext_begin(b, BRSKI_OID_MASA_URL, false, &m, &mo);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_string(b, BRSKI_DER_IA5_STRING, t->masa_url);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    for (size_t i = 0; rv == BRSKI_OK && i < t->extra_count; i++) {
+        rv = ext_begin(b, t->extra[i].oid, t->extra[i].critical, &m, &mo);
+        if (rv == BRSKI_OK && t->extra[i].value.len > 0) {
+            rv = brski_buf_append(b, t->extra[i].value.p, t->extra[i].value.len);
+        }
+        if (rv == BRSKI_OK) {
+            rv = ext_end(b, m, mo);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, mseq);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, m3);
+    }
+    return rv;
+}
+
+/* Signs |tbs| and appends SEQUENCE { tbs, algId, BIT STRING sig } to |out|. */
+static brski_err sign_and_wrap(brski_slice tbs, brski_signer *key, const brski_env *env,
+                               brski_buf *out)
+{
+    brski_sig_alg alg = brski_signer_sig_alg(key);
+    brski_buf sig;
+    brski_buf_init(&sig, 1024);
+    size_t start = out->len;
+    size_t m = 0;
+    brski_err rv = brski_signer_sign(key, alg, BRSKI_SIG_FMT_DER, tbs, env, &sig);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &m);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_buf_append(out, tbs.p, tbs.len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = put_sig_alg_id(out, alg);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_bitstring(out, brski_buf_slice(&sig));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(out, m);
+    }
+    if (rv != BRSKI_OK) {
+        out->len = start;
+    }
+    brski_buf_clear(&sig);
+    return rv;
+}
+
+brski_err brski_cert_build(const brski_cert_template *t, brski_signer *issuer_key,
+                           const brski_env *env, brski_buf *out)
+{
+    if (t == NULL || issuer_key == NULL || out == NULL || t->subject.len == 0 ||
+        t->spki.len == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    spki_parts sp;
+    if (parse_spki(t->spki, &sp) != BRSKI_OK) {
+        return BRSKI_ERR_ARG;
+    }
+    uint8_t hash[32];
+    brski_err rv = brski_sha256(sp.key, hash);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    /* SKI: the leftmost 160 bits of SHA-256 over subjectPublicKey (RFC 7093 2 method 1). */
+    brski_slice ski = brski_slice_make(hash, 20);
+    bool self_signed = t->issuer.len == 0;
+    brski_slice aki = t->issuer_ski;
+    if (aki.len == 0 && self_signed) {
+        aki = ski;
+    }
+    uint8_t serial[16];
+    brski_slice serial_s = t->serial;
+    if (serial_s.len == 0) {
+        rv = brski_env_random(env, serial, sizeof(serial));
+        if (rv != BRSKI_OK) {
+            return rv;
+        }
+        /* RFC 5280 4.1.2.2: positive, at most 20 octets; keep all 16 bytes significant. */
+        serial[0] = (uint8_t)((serial[0] & 0x7fu) | 0x40u);
+        serial_s = brski_slice_make(serial, sizeof(serial));
+    }
+    brski_buf tbs;
+    brski_buf_init(&tbs, BRSKI_MAX_CERT);
+    size_t m = 0;
+    size_t mv = 0;
+    rv = brski_der_begin(&tbs, BRSKI_DER_SEQUENCE, &m);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(&tbs, BRSKI_DER_CONTEXT_CONS(0), &mv);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_u64(&tbs, 2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&tbs, mv);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_uint_bytes(&tbs, serial_s);
+    }
+    if (rv == BRSKI_OK) {
+        rv = put_sig_alg_id(&tbs, brski_signer_sig_alg(issuer_key));
+    }
+    if (rv == BRSKI_OK) {
+        brski_slice iss = self_signed ? t->subject : t->issuer;
+        rv = brski_buf_append(&tbs, iss.p, iss.len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(&tbs, BRSKI_DER_SEQUENCE, &mv);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_time(&tbs, t->not_before);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_time(&tbs, t->not_after);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&tbs, mv);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_buf_append(&tbs, t->subject.p, t->subject.len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_buf_append(&tbs, t->spki.p, t->spki.len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = put_extensions(&tbs, t, ski, aki);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&tbs, m);
+    }
+    if (rv == BRSKI_OK) {
+        rv = sign_and_wrap(brski_buf_slice(&tbs), issuer_key, env, out);
+    }
+    brski_buf_clear(&tbs);
+    return rv;
+}
+
+/* ---- PKCS#10 ---- */
+
+brski_err brski_csr_parse(brski_slice der, brski_csr *out)
+{
+    if (out == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    memset(out, 0, sizeof(*out));
+    if (der.len > BRSKI_MAX_CSR) {
+        brski_log(BRSKI_LOG_WARN, "x509: CSR of %zu bytes exceeds the limit", der.len);
+        return BRSKI_ERR_TOOBIG;
+    }
+    if (der.len == 0 || der.p == NULL) {
+        return BRSKI_ERR_MALFORMED;
+    }
+    out->der = brski_memdup(der.p, der.len);
+    if (out->der == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    out->der_len = der.len;
+    brski_slice in = brski_slice_make(out->der, out->der_len);
+    brski_slice req;
+    brski_slice info;
+    brski_slice x;
+    brski_slice sig_c;
+    brski_slice alg_whole;
+    uint64_t ver = 1;
+    brski_err rv = BRSKI_ERR_MALFORMED;
+    /* RFC 2986 4: CertificationRequest and CertificationRequestInfo. */
+    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &req, NULL) != BRSKI_OK || in.len != 0 ||
+        brski_der_expect(&req, BRSKI_DER_SEQUENCE, &info, &out->info) != BRSKI_OK ||
+        parse_sig_alg_id(&req, &out->sig_alg, &alg_whole) != BRSKI_OK ||
+        brski_der_expect(&req, BRSKI_DER_BIT_STRING, &sig_c, NULL) != BRSKI_OK || req.len != 0 ||
+        brski_der_bitstring(sig_c, false, &out->signature, NULL) != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.2: malformed CertificationRequest");
+        goto fail;
+    }
+    if (brski_der_expect(&info, BRSKI_DER_INTEGER, &x, NULL) != BRSKI_OK ||
+        brski_der_int_u64(x, &ver) != BRSKI_OK || ver != 0 ||
+        brski_der_expect(&info, BRSKI_DER_SEQUENCE, &x, &out->subject) != BRSKI_OK ||
+        brski_der_expect(&info, BRSKI_DER_SEQUENCE, &x, &out->spki) != BRSKI_OK ||
+        brski_der_expect(&info, BRSKI_DER_CONTEXT_CONS(0), &out->attributes, NULL) != BRSKI_OK ||
+        info.len != 0) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed CertificationRequestInfo");
+        goto fail;
+    }
+    char tmp[8];
+    if (brski_name_get(out->subject, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL) ==
+        BRSKI_ERR_MALFORMED) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed subject");
+        goto fail;
+    }
+    spki_parts sp;
+    if (parse_spki(out->spki, &sp) != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed subjectPKInfo");
+        goto fail;
+    }
+    out->key_type = sp.type;
+    out->key_bits = sp.bits;
+    rv = brski_pubkey_verify(out->spki, out->sig_alg, BRSKI_SIG_FMT_DER, out->info,
+                             out->signature);
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 3: CSR self-signature does not verify");
+        if (rv != BRSKI_ERR_UNSUPPORTED) {
+            rv = BRSKI_ERR_CRYPTO;
+        }
+        goto fail;
+    }
+    return BRSKI_OK;
+fail:
+    brski_csr_clear(out);
+    return rv;
+}
+
+void brski_csr_clear(brski_csr *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->der);
+    memset(c, 0, sizeof(*c));
+}
+
+brski_err brski_csr_build(brski_slice subject, brski_signer *key, brski_buf *out)
+{
+    if (key == NULL || out == NULL || subject.len == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    brski_buf info;
+    brski_buf_init(&info, BRSKI_MAX_CSR);
+    size_t m = 0;
+    brski_err rv = brski_der_begin(&info, BRSKI_DER_SEQUENCE, &m);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_u64(&info, 0);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_buf_append(&info, subject.p, subject.len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_spki(key, &info);
+    }
+    if (rv == BRSKI_OK) {
+        /* attributes [0] IMPLICIT SET OF Attribute: empty. */
+        rv = brski_der_put(&info, BRSKI_DER_CONTEXT_CONS(0), brski_slice_make(NULL, 0));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&info, m);
+    }
+    if (rv == BRSKI_OK) {
+        rv = sign_and_wrap(brski_buf_slice(&info), key, brski_env_default(), out);
+    }
+    brski_buf_clear(&info);
+    return rv;
 }

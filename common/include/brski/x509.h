@@ -109,6 +109,10 @@ typedef struct brski_cert {
     bool has_name_constraints;
     /* First critical extension we do not understand (empty when none). */
     char unknown_critical[48];
+    /* subjectAltName iPAddress entries (4 or 16 bytes each). */
+    size_t san_ip_count;
+    uint8_t san_ip[BRSKI_X509_MAX_SAN][16];
+    size_t san_ip_len[BRSKI_X509_MAX_SAN];
 } brski_cert;
 
 /*
@@ -212,6 +216,7 @@ typedef struct brski_cert_template {
     const char *const *eku;    /* NULL-terminated dotted OIDs; NULL: omit */
     const char *masa_url;      /* NULL: omit; IA5String, non-critical */
     const char *const *san_dns;/* NULL-terminated; NULL: omit */
+    const char *const *san_ip; /* NULL-terminated IPv4/IPv6 text; NULL: omit */
     const char *const *policies; /* NULL-terminated policy OIDs; NULL: omit */
     const brski_ext_raw *extra; /* additional raw extensions */
     size_t extra_count;
