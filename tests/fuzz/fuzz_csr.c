@@ -53,6 +53,45 @@ static void check_subject(brski_slice name)
     brski_buf_clear(&again);
 }
 
+/* CsrAttrs asking for ecdsa-with-SHA256, id-Ed25519 and subjectAltName. */
+static const uint8_t served[] = {0x30, 0x14, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                 0x04, 0x03, 0x02, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x06,
+                                 0x03, 0x55, 0x1d, 0x11};
+
+static void check_csr(brski_slice der)
+{
+    brski_slice attrs = brski_slice_make(served, sizeof(served));
+    brski_est_key_policy pol = {.allow_ec = true,
+                                .ec_min_bits = 256,
+                                .allow_ed25519 = true,
+                                .allow_rsa = true,
+                                .rsa_min_bits = 2048};
+    brski_csr csr;
+
+    /* The CSR attribute walk, reached directly (a real CSR needs a valid signature). */
+    memset(&csr, 0, sizeof(csr));
+    csr.sig_alg = BRSKI_SIG_ED25519;
+    csr.attributes = der;
+    brski_err rv = brski_est_csr_check_attrs(&csr, attrs);
+    if (rv != BRSKI_OK && rv != BRSKI_ERR_POLICY && rv != BRSKI_ERR_MALFORMED) {
+        abort();
+    }
+
+    memset(&csr, 0, sizeof(csr));
+    if (brski_csr_parse(der, &csr) == BRSKI_OK) {
+        rv = brski_est_key_check(&pol, &csr);
+        if (rv != BRSKI_OK && rv != BRSKI_ERR_POLICY) {
+            abort();
+        }
+        rv = brski_est_csr_check_attrs(&csr, attrs);
+        if (rv != BRSKI_OK && rv != BRSKI_ERR_POLICY && rv != BRSKI_ERR_MALFORMED) {
+            abort();
+        }
+        check_subject(csr.subject);
+    }
+    brski_csr_clear(&csr);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     brski_slice in = brski_slice_make(data, size);
@@ -64,7 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (brski_est_body_decode(in, BRSKI_MAX_CSR, true, &der) == BRSKI_OK) {
         check_attrs(brski_buf_slice(&der));
         check_subject(brski_buf_slice(&der));
+        check_csr(brski_buf_slice(&der));
     }
+    check_csr(in);
     brski_buf_clear(&der);
     return 0;
 }
