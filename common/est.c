@@ -529,8 +529,8 @@ brski_err brski_est_csr_check_attrs(const brski_csr *csr, brski_slice der)
         }
     }
     /*
-     * RFC 8995 5.9.2: "The registrar MUST also confirm that the resulting
-     * CSR is formatted as indicated before forwarding the CSR to a CA."
+     * RFC 8995 5.9.2: the registrar MUST confirm that the CSR is formatted
+     * as the CSR attributes indicated before forwarding it to a CA.
      */
     if (any_alg && !alg_ok) {
         brski_log(BRSKI_LOG_WARN, "est: RFC 8995 5.9.2: CSR signed with %s, not as requested",

@@ -90,6 +90,17 @@ if "$TOOL" enroll ca.der ca.key idevid.der csr.b64 ldevid.der; then
   [ ${#serial} = 32 ] && ok "16-byte serial $serial" || bad "serial $serial"
 else bad "enroll of an openssl CSR"; fi
 
+# Ed25519 CSR, serverAuth added by configuration.
+o genpkey -algorithm ed25519 -out ed.key
+o req -new -key ed.key -subj "/O=Pledge/CN=ed" -outform DER -out ed.der
+if "$TOOL" enroll --server-auth ca.der ca.key idevid.der ed.der ed.crt.der; then
+  o x509 -inform DER -in ed.crt.der -out ed.pem
+  text=$(o x509 -in ed.pem -noout -text)
+  o verify -CAfile root.pem -untrusted ca.pem ed.pem | grep -q ': OK' && grep -q ED25519 <<<"$text" \
+    && grep -q "TLS Web Server Authentication" <<<"$text" && ! grep -q "Key Agreement" <<<"$text" \
+    && ok "Ed25519 LDevID with serverAuth passes openssl verify" || bad "Ed25519 LDevID"
+else bad "enroll of an Ed25519 CSR"; fi
+
 # 5. Rejections.
 python3 -c "import sys; d=bytearray(open('csr.der','rb').read()); d[-1]^=1; open('badsig.der','wb').write(d)"
 if "$TOOL" enroll ca.der ca.key idevid.der badsig.der x.der 2>err.txt; then bad "bad CSR signature accepted"

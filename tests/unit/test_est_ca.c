@@ -319,10 +319,59 @@ static void test_est_csrattrs_build_and_check(void **state)
     fixture_clear(&f);
 }
 
+static void test_est_csr_from_body_rejects_hostile(void **state)
+{
+    (void)state;
+    brski_csr csr;
+    struct {
+        const char *body;
+        brski_err want;
+    } cases[] = {
+        {"", BRSKI_ERR_MALFORMED},
+        {"====", BRSKI_ERR_MALFORMED},
+        {"MA==", BRSKI_ERR_MALFORMED},             /* 30: truncated header */
+        {"MAA=", BRSKI_ERR_MALFORMED},             /* 30 00: empty request */
+        {"MIT/////", BRSKI_ERR_MALFORMED},         /* 30 84 ffffffff: huge length */
+        {"MIA=", BRSKI_ERR_MALFORMED},             /* 30 80: indefinite */
+        {"MAIwAA==", BRSKI_ERR_MALFORMED},         /* 30 02 30 00: nested empty */
+        {"MAQwAjAA", BRSKI_ERR_MALFORMED},         /* nested garbage */
+        {"BAA=", BRSKI_ERR_MALFORMED},             /* OCTET STRING */
+        {"MAA=\r\nMAA=", BRSKI_ERR_MALFORMED},   /* data after padding */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&csr, 0, sizeof(csr));
+        brski_err rv = brski_est_csr_from_body(brski_slice_str(cases[i].body), &csr);
+        if (rv != cases[i].want) {
+            fail_msg("case %zu: got %s want %s", i, brski_err_str(rv),
+                     brski_err_str(cases[i].want));
+        }
+        brski_csr_clear(&csr);
+    }
+
+    /* Over the 8 KiB CSR limit: TOOBIG, both as text and as decoded size. */
+    brski_buf big, body;
+    brski_buf_init(&big, 64 * 1024);
+    brski_buf_init(&body, 64 * 1024);
+    assert_int_equal(brski_buf_reserve(&big, 9000), BRSKI_OK);
+    big.p[0] = 0x30;
+    big.p[1] = 0x82;
+    big.p[2] = 0x23;
+    big.p[3] = 0x24;
+    memset(big.p + 4, 0x05, 9000 - 4);
+    big.len = 9000;
+    assert_int_equal(brski_est_body_encode(brski_buf_slice(&big), &body), BRSKI_OK);
+    memset(&csr, 0, sizeof(csr));
+    assert_int_equal(brski_est_csr_from_body(brski_buf_slice(&body), &csr), BRSKI_ERR_TOOBIG);
+    brski_csr_clear(&csr);
+    brski_buf_clear(&big);
+    brski_buf_clear(&body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_est_csr_from_body_openssl),
+        cmocka_unit_test(test_est_csr_from_body_rejects_hostile),
         cmocka_unit_test(test_est_enroll_issues_ldevid),
         cmocka_unit_test(test_est_enroll_forces_idevid_serial),
         cmocka_unit_test(test_est_enroll_rejects_weak_and_reused_keys),

@@ -84,7 +84,11 @@ BRSKI_MUST_USE brski_err brski_est_body_encode(brski_slice der, brski_buf *out);
 BRSKI_MUST_USE brski_err brski_est_body_decode(brski_slice body, size_t max_der,
                                                bool allow_binary, brski_buf *out);
 
-/* ---- CSR attributes (RFC 7030 4.5.2) ---- */
+/*
+ * ---- CSR attributes (RFC 7030 4.5.2) ----
+ * The RFC 7030 form only (bare OIDs and Attributes); RFC 9908's template
+ * form is not implemented.
+ */
 
 /*
  * One AttrOrOID. With |is_attribute| false it is a bare OBJECT IDENTIFIER;
@@ -151,8 +155,9 @@ BRSKI_MUST_USE brski_err brski_est_csrattrs_build(const brski_est_key_policy *ke
                                                   brski_buf *out);
 
 /*
- * RFC 8995 5.9.2: "The registrar MUST also confirm that the resulting CSR is
- * formatted as indicated before forwarding". Checks |csr| against the CsrAttrs
+ * RFC 8995 5.9.2 (paraphrased, wording not re-checked): the registrar MUST
+ * confirm that the CSR is formatted as the CSR attributes it served asked
+ * before forwarding it to the CA. Checks |csr| against the CsrAttrs
  * |der| that was served: when it lists signature algorithms, the CSR must be
  * signed with one of them; when it lists subjectAltName, the CSR must carry
  * an extensionRequest with that extension. BRSKI_ERR_POLICY on a mismatch,
@@ -217,7 +222,9 @@ BRSKI_MUST_USE brski_err brski_est_enroll(const brski_est_ca *ca, const brski_cs
 /*
  * Body of a /simpleenroll request to parsed CSR: brski_est_body_decode
  * (max BRSKI_MAX_CSR, base64 only) then brski_csr_parse. Errors of both;
- * BRSKI_ERR_CRYPTO when the self-signature fails.
+ * BRSKI_ERR_CRYPTO when the self-signature fails. Note for HTTP servers: a
+ * CSR whose self-signature fails is a bad request (400, TESTING N1), while
+ * brski_err_http() maps BRSKI_ERR_CRYPTO to 403 in general.
  */
 BRSKI_MUST_USE brski_err brski_est_csr_from_body(brski_slice body, brski_csr *out);
 
