@@ -427,6 +427,15 @@ static brski_err verify_rsa(const spki_parts *sp, brski_sig_alg alg, brski_slice
     if (sp->bits < 1024 || sp->bits > RSA_MAX_BITS || sig.len != n.len) {
         return BRSKI_ERR_CRYPTO;
     }
+    /*
+     * RFC 8017 5.2.2 (RSAVP1) step 1: "If the signature representative s is
+     * not between 0 and n - 1, output 'signature representative out of
+     * range'". wolfCrypt 5.5.4 accepts s + n (Wycheproof tcId 244).
+     */
+    if (memcmp(sig.p, n.p, n.len) >= 0) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 8017 5.2.2: RSA signature not below the modulus");
+        return BRSKI_ERR_CRYPTO;
+    }
     /* Expected DigestInfo (RFC 8017 9.2): SEQUENCE { AlgId { oid, NULL }, OCTET STRING }. */
     brski_buf di;
     brski_buf_init(&di, 128);
