@@ -1004,7 +1004,8 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
                 return bad("subjectAltName iPAddress");
             }
             if (c->san_ip_count >= BRSKI_X509_MAX_SAN) {
-                return BRSKI_ERR_UNSUPPORTED;
+                c->san_truncated = true;
+                continue;
             }
             memcpy(c->san_ip[c->san_ip_count], gn.p, gn.len);
             c->san_ip_len[c->san_ip_count] = gn.len;
@@ -1015,7 +1016,8 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
             continue;
         }
         if (c->san_dns_count >= BRSKI_X509_MAX_SAN) {
-            return BRSKI_ERR_UNSUPPORTED;
+            c->san_truncated = true;
+            continue;
         }
         brski_err rv = copy_text(gn, c->san_dns[c->san_dns_count], sizeof(c->san_dns[0]));
         if (rv != BRSKI_OK) {

@@ -525,6 +525,18 @@ static void test_signer_parser_rejects_odd_extensions(void **state)
     assert_true(c.has_basic_constraints);
     assert_false(c.basic_constraints_critical);
     brski_cert_clear(&c);
+    /* Ten dNSNames: the first BRSKI_X509_MAX_SAN are kept and the rest flagged. */
+    const brski_ext_raw many[] = {
+        {"2.5.29.17", false,
+         brski_slice_make("\x30\x1e\x82\x01\x61\x82\x01\x62\x82\x01\x63\x82\x01\x64"
+                          "\x82\x01\x65\x82\x01\x66\x82\x01\x67\x82\x01\x68\x82\x01\x69"
+                          "\x82\x01\x6a",
+                          32)}};
+    assert_int_equal(build_odd(k, "many", many, 1, &c), BRSKI_OK);
+    assert_int_equal(c.san_dns_count, BRSKI_X509_MAX_SAN);
+    assert_true(c.san_truncated);
+    assert_string_equal(c.san_dns[7], "h");
+    brski_cert_clear(&c);
     /* Invalid UTF-8 in the subject. */
     assert_int_equal(build_odd(k, "bad \xc0\xaf", NULL, 0, &c), BRSKI_ERR_MALFORMED);
     /* keyUsage with no bit set (RFC 5280 4.2.1.3). */
