@@ -361,6 +361,31 @@ static brski_err load_rsa_private(brski_slice der, brski_signer **out)
         return BRSKI_ERR_UNSUPPORTED;
     }
     s->bits = (unsigned)bits;
+    /*
+     * Pairwise consistency: wolfCrypt does not check that the CRT parameters
+     * belong to n, so sign once and verify with the public half.
+     */
+    brski_buf spki;
+    brski_buf sig;
+    brski_buf_init(&spki, 4096);
+    brski_buf_init(&sig, 1024);
+    brski_slice probe = brski_slice_str("brski pairwise consistency check");
+    brski_err rv = brski_signer_spki(s, &spki);
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_sign(s, BRSKI_SIG_RSA_SHA256, BRSKI_SIG_FMT_DER, probe,
+                               brski_env_default(), &sig);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_pubkey_verify(brski_buf_slice(&spki), BRSKI_SIG_RSA_SHA256, BRSKI_SIG_FMT_DER,
+                                 probe, brski_buf_slice(&sig));
+    }
+    brski_buf_clear(&spki);
+    brski_buf_clear(&sig);
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "signer: RSA key fails its pairwise consistency check");
+        brski_signer_free(s);
+        return BRSKI_ERR_MALFORMED;
+    }
     *out = s;
     return BRSKI_OK;
 }
