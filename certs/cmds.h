@@ -14,4 +14,7 @@ int cmd_verify(int argc, char **argv);
 /* brski-certs idevid: issue an IDevID by method device|factory|seed (cmd_idevid.c). */
 int cmd_idevid(int argc, char **argv);
 
+/* brski-certs audit: evaluation questions for a PKI on disk (cmd_audit.c). */
+int cmd_audit(int argc, char **argv);
+
 #endif
