@@ -1204,6 +1204,22 @@ static crl_result crl_check_one(brski_slice der, const brski_cert *c, const brsk
     return revoked ? CRL_REVOKED : CRL_GOOD;
 }
 
+brski_err brski_crl_check(brski_slice crl, const brski_cert *cert, const brski_cert *issuer,
+                          int64_t now)
+{
+    if (cert == NULL || issuer == NULL || crl.p == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    switch (crl_check_one(crl, cert, issuer, now)) {
+    case CRL_GOOD:
+        return BRSKI_OK;
+    case CRL_REVOKED:
+        return BRSKI_ERR_POLICY;
+    default:
+        return BRSKI_ERR_MALFORMED;
+    }
+}
+
 static bool check_revocation(const brski_cert *const *path, size_t len,
                              const brski_policy_input *in, check_result *r)
 {
