@@ -276,9 +276,9 @@ static brski_err load_ec_private(brski_slice der, const curve_info *curve_hint, 
     }
     s->curve_id = ci->id;
     s->bits = ci->bits;
-    int ret = wc_ecc_import_private_key_ex(d.p, (word32)d.len, pub.len > 0 ? pub.p : NULL,
-                                           (word32)pub.len, &s->k.ecc, ci->id);
-    if (ret == 0 && pub.len == 0) {
+    /* Import the scalar alone and derive the public point from it. */
+    int ret = wc_ecc_import_private_key_ex(d.p, (word32)d.len, NULL, 0, &s->k.ecc, ci->id);
+    if (ret == 0) {
         WC_RNG rng;
         ret = wc_InitRng(&rng);
         if (ret == 0) {
@@ -287,8 +287,21 @@ static brski_err load_ec_private(brski_slice der, const curve_info *curve_hint, 
         }
     }
     if (ret == 0) {
-        /* The public half must belong to the private scalar. */
         ret = wc_ecc_check_key(&s->k.ecc);
+    }
+    if (ret == 0 && pub.len > 0) {
+        /*
+         * A stored public key must be the one of the scalar: wolfCrypt's
+         * wc_ecc_check_key does not compare them, so a file pairing one key's
+         * scalar with another's point would otherwise load.
+         */
+        uint8_t mine[133];
+        word32 mlen = sizeof(mine);
+        bool compressed = pub.p[0] != 0x04;
+        ret = wc_ecc_export_x963_ex(&s->k.ecc, mine, &mlen, compressed ? 1 : 0);
+        if (ret == 0 && (mlen != pub.len || memcmp(mine, pub.p, mlen) != 0)) {
+            ret = -1;
+        }
     }
     if (ret != 0) {
         brski_signer_free(s);

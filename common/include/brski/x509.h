@@ -113,6 +113,11 @@ typedef struct brski_cert {
     size_t san_ip_count;
     uint8_t san_ip[BRSKI_X509_MAX_SAN][16];
     size_t san_ip_len[BRSKI_X509_MAX_SAN];
+    /*
+     * More than BRSKI_X509_MAX_SAN dNSName or iPAddress entries: only the
+     * first ones are kept (name matching then fails closed on the rest).
+     */
+    bool san_truncated;
 } brski_cert;
 
 /*
@@ -250,7 +255,11 @@ typedef struct brski_csr {
 BRSKI_MUST_USE brski_err brski_csr_parse(brski_slice der, brski_csr *out);
 void brski_csr_clear(brski_csr *c);
 
-/* Builds a PKCS#10 request for |subject| (Name TLV) signed by |key|. */
+/*
+ * Builds a PKCS#10 request for |subject| (Name TLV) signed by |key| with its
+ * default algorithm (empty attributes), appending the DER to |out|. Uses the
+ * default environment's RNG for the signature.
+ */
 BRSKI_MUST_USE brski_err brski_csr_build(brski_slice subject, brski_signer *key, brski_buf *out);
 
 #endif
