@@ -329,6 +329,8 @@ static void test_policy_limbo_no_invalid_accepted(void **state)
         if (!listed) {
             printf("UNLISTED valid rejection: %s: %s\n", id, reason);
             unlisted++;
+        } else {
+            printf("listed valid rejection: %s: %s\n", id, reason);
         }
     }
     printf("limbo: %u cases, %u run, %u skipped (unknown features), %u as expected, "
