@@ -134,18 +134,42 @@ static int parse_args(int argc, char **argv, idevid_opts *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': o->method = optarg; break;
-        case 'c': o->ca_cert = optarg; break;
-        case 'k': o->ca_key = optarg; break;
-        case 's': o->serial = optarg; break;
-        case 'o': o->out_dir = optarg; break;
-        case 'a': o->alg = optarg; break;
-        case 'S': o->seed_file = optarg; break;
-        case 'w': o->write_key = true; break;
-        case 'r': o->csr = optarg; break;
-        case 'u': o->masa_url = optarg; break;
-        case 'n': o->not_after = optarg; break;
-        case 't': o->at = optarg; break;
+        case 'm':
+            o->method = optarg;
+            break;
+        case 'c':
+            o->ca_cert = optarg;
+            break;
+        case 'k':
+            o->ca_key = optarg;
+            break;
+        case 's':
+            o->serial = optarg;
+            break;
+        case 'o':
+            o->out_dir = optarg;
+            break;
+        case 'a':
+            o->alg = optarg;
+            break;
+        case 'S':
+            o->seed_file = optarg;
+            break;
+        case 'w':
+            o->write_key = true;
+            break;
+        case 'r':
+            o->csr = optarg;
+            break;
+        case 'u':
+            o->masa_url = optarg;
+            break;
+        case 'n':
+            o->not_after = optarg;
+            break;
+        case 't':
+            o->at = optarg;
+            break;
         case 'h':
             idevid_usage(stdout);
             return 0;
