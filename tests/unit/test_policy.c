@@ -504,6 +504,63 @@ static void test_policy_crl_check_states(void **state)
     brski_cert_clear(&badsig_ca);
 }
 
+static void test_policy_anchor_store_loads_config_sections(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir();
+    char path[512], ini[512], err[512];
+    brski_buf der;
+    brski_config cfg;
+    brski_anchor_store store;
+    test_read_vector("external/nist-pkits/certs/TrustAnchorRootCertificate.crt", &der);
+    snprintf(path, sizeof(path), "%s/root.der", dir);
+    assert_int_equal(brski_file_write(path, brski_buf_slice(&der), 0644), BRSKI_OK);
+    brski_buf_clear(&der);
+
+    snprintf(ini, sizeof(ini), "%s/prog.ini", dir);
+    const char *text = "[server]\nlisten = 127.0.0.1:8443\n"
+                       "[anchor mfg]\npurpose = idevid\nfile = root.der\nlocked_depth = 3\n"
+                       "[anchor masa]\npurpose = masa\nfile = root.der\nmin_rsa_bits = 3072\n";
+    assert_int_equal(brski_file_write(ini, brski_slice_str(text), 0644), BRSKI_OK);
+    assert_int_equal(brski_config_load(ini, &cfg, err, sizeof(err)), BRSKI_OK);
+    brski_anchor_store_init(&store);
+    assert_int_equal(brski_anchor_store_load_config(&store, &cfg, err, sizeof(err)), BRSKI_OK);
+    assert_int_equal(store.count, 2);
+    assert_string_equal(store.anchors[0].name, "mfg");
+    assert_int_equal(store.anchors[0].purpose, BRSKI_PURPOSE_IDEVID);
+    assert_int_equal(store.anchors[0].policy.locked_depth, 3);
+    assert_true(store.anchors[0].policy.require_serial_number); /* idevid default kept */
+    assert_int_equal(store.anchors[1].purpose, BRSKI_PURPOSE_MASA);
+    assert_int_equal(store.anchors[1].policy.min_rsa_bits, 3072);
+    assert_false(store.anchors[1].policy.require_serial_number);
+    /* Only the program's own keys are left for it to read. */
+    const brski_config_entry *u = brski_config_first_unused(&cfg);
+    assert_non_null(u);
+    assert_string_equal(u->key, "listen");
+    brski_anchor_store_clear(&store);
+    brski_config_clear(&cfg);
+
+    static const char *const bad[] = {
+        "[anchor a]\nfile = root.der\n",                        /* no purpose */
+        "[anchor a]\npurpose = pki\nfile = root.der\n",        /* unknown purpose */
+        "[anchor a]\npurpose = masa\n",                         /* no file */
+        "[anchor a]\npurpose = masa\nfile = missing.der\n",    /* unreadable */
+        "[anchor a]\npurpose = masa\nfile = prog.ini\n",       /* not a certificate */
+        "[anchor a]\npurpose = masa\nfile = root.der\nmax_depth = 12\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(brski_file_write(ini, brski_slice_str(bad[i]), 0644), BRSKI_OK);
+        assert_int_equal(brski_config_load(ini, &cfg, err, sizeof(err)), BRSKI_OK);
+        brski_anchor_store_init(&store);
+        if (brski_anchor_store_load_config(&store, &cfg, err, sizeof(err)) == BRSKI_OK) {
+            fail_msg("bad config %zu accepted", i);
+        }
+        assert_true(strstr(err, "[anchor a]") != NULL);
+        brski_anchor_store_clear(&store);
+        brski_config_clear(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_policy_limbo_no_invalid_accepted),
         cmocka_unit_test(test_policy_pkits_no_invalid_accepted),
         cmocka_unit_test(test_policy_crl_check_states),
+        cmocka_unit_test(test_policy_anchor_store_loads_config_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
