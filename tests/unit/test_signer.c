@@ -306,6 +306,28 @@ static void test_signer_rejects_mismatched_ec_public_key(void **state)
     brski_signer_free(b);
 }
 
+static void test_signer_rejects_corrupt_rsa_key(void **state)
+{
+    (void)state;
+    brski_buf pem;
+    brski_buf der;
+    brski_signer *s = NULL;
+    test_read_vector("spec/rfc8366bis/vendor-rsa3072.key.pem", &pem);
+    brski_buf_init(&der, 8192);
+    assert_int_equal(brski_pem_decode(brski_buf_slice(&pem), "RSA PRIVATE KEY", 0, &der, NULL, 0),
+                     BRSKI_OK);
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&der), &s), BRSKI_OK);
+    assert_int_equal(brski_signer_key_bits(s), 3072);
+    brski_signer_free(s);
+    s = NULL;
+    /* A byte near the end lies in the CRT coefficients (dP, dQ, qInv). */
+    der.p[der.len - 100] ^= 0x5a;
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&der), &s), BRSKI_ERR_MALFORMED);
+    assert_null(s);
+    brski_buf_wipe(&der);
+    brski_buf_wipe(&pem);
+}
+
 static void test_signer_key_alg_names(void **state)
 {
     (void)state;
@@ -655,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_signer_loads_spec_keys),
         cmocka_unit_test(test_signer_file_modes_and_openssl_keys),
         cmocka_unit_test(test_signer_key_alg_names),
+        cmocka_unit_test(test_signer_rejects_corrupt_rsa_key),
         cmocka_unit_test(test_signer_rejects_mismatched_ec_public_key),
         cmocka_unit_test(test_signer_cert_build_round_trips),
         cmocka_unit_test(test_signer_csr_from_openssl_parses),
