@@ -329,6 +329,8 @@ static void test_policy_limbo_no_invalid_accepted(void **state)
         if (!listed) {
             printf("UNLISTED valid rejection: %s: %s\n", id, reason);
             unlisted++;
+        } else {
+            printf("listed valid rejection: %s: %s\n", id, reason);
         }
     }
     printf("limbo: %u cases, %u run, %u skipped (unknown features), %u as expected, "
@@ -464,6 +466,101 @@ static void test_policy_pkits_no_invalid_accepted(void **state)
     assert_true(ran >= 50);
 }
 
+static void test_policy_crl_check_states(void **state)
+{
+    (void)state;
+    brski_cert ca, good, revoked, badsig_ca;
+    brski_buf crl, badcrl;
+    int64_t t = brski_time_from_civil(2011, 4, 15, 0, 0, 0);
+    memset(&ca, 0, sizeof(ca));
+    assert_true(load_pkits_cert("GoodCACert", &ca));
+    assert_true(load_pkits_cert("ValidCertificatePathTest1EE", &good));
+    assert_true(load_pkits_cert("InvalidRevokedEETest3EE", &revoked));
+    assert_true(load_pkits_cert("BadCRLSignatureCACert", &badsig_ca));
+    test_read_vector("external/nist-pkits/crls/GoodCACRL.crl", &crl);
+    test_read_vector("external/nist-pkits/crls/BadCRLSignatureCACRL.crl", &badcrl);
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &good, &ca, t), BRSKI_OK);
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &revoked, &ca, t), BRSKI_ERR_POLICY);
+    /* Past nextUpdate, or from the wrong issuer: unusable. */
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &good, &ca,
+                                     brski_time_from_civil(2031, 1, 1, 0, 0, 0)),
+                     BRSKI_ERR_MALFORMED);
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &good, &badsig_ca, t),
+                     BRSKI_ERR_MALFORMED);
+    /* Right issuer name, bad signature: unusable. */
+    brski_cert badsig_ee;
+    assert_true(load_pkits_cert("InvalidBadCRLSignatureTest4EE", &badsig_ee));
+    assert_int_equal(brski_crl_check(brski_buf_slice(&badcrl), &badsig_ee, &badsig_ca, t),
+                     BRSKI_ERR_MALFORMED);
+    brski_cert_clear(&badsig_ee);
+    /* One flipped byte in the signed part breaks the signature. */
+    crl.p[crl.len / 2] ^= 0x01;
+    assert_int_not_equal(brski_crl_check(brski_buf_slice(&crl), &revoked, &ca, t), BRSKI_OK);
+    brski_buf_clear(&crl);
+    brski_buf_clear(&badcrl);
+    brski_cert_clear(&ca);
+    brski_cert_clear(&good);
+    brski_cert_clear(&revoked);
+    brski_cert_clear(&badsig_ca);
+}
+
+static void test_policy_anchor_store_loads_config_sections(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir();
+    char path[512], ini[512], err[512];
+    brski_buf der;
+    brski_config cfg;
+    brski_anchor_store store;
+    test_read_vector("external/nist-pkits/certs/TrustAnchorRootCertificate.crt", &der);
+    snprintf(path, sizeof(path), "%s/root.der", dir);
+    assert_int_equal(brski_file_write(path, brski_buf_slice(&der), 0644), BRSKI_OK);
+    brski_buf_clear(&der);
+
+    snprintf(ini, sizeof(ini), "%s/prog.ini", dir);
+    const char *text = "[server]\nlisten = 127.0.0.1:8443\n"
+                       "[anchor mfg]\npurpose = idevid\nfile = root.der\nlocked_depth = 3\n"
+                       "[anchor masa]\npurpose = masa\nfile = root.der\nmin_rsa_bits = 3072\n";
+    assert_int_equal(brski_file_write(ini, brski_slice_str(text), 0644), BRSKI_OK);
+    assert_int_equal(brski_config_load(ini, &cfg, err, sizeof(err)), BRSKI_OK);
+    brski_anchor_store_init(&store);
+    assert_int_equal(brski_anchor_store_load_config(&store, &cfg, err, sizeof(err)), BRSKI_OK);
+    assert_int_equal(store.count, 2);
+    assert_string_equal(store.anchors[0].name, "mfg");
+    assert_int_equal(store.anchors[0].purpose, BRSKI_PURPOSE_IDEVID);
+    assert_int_equal(store.anchors[0].policy.locked_depth, 3);
+    assert_true(store.anchors[0].policy.require_serial_number); /* idevid default kept */
+    assert_int_equal(store.anchors[1].purpose, BRSKI_PURPOSE_MASA);
+    assert_int_equal(store.anchors[1].policy.min_rsa_bits, 3072);
+    assert_false(store.anchors[1].policy.require_serial_number);
+    /* Only the program's own keys are left for it to read. */
+    const brski_config_entry *u = brski_config_first_unused(&cfg);
+    assert_non_null(u);
+    assert_string_equal(u->key, "listen");
+    brski_anchor_store_clear(&store);
+    brski_config_clear(&cfg);
+
+    static const char *const bad[] = {
+        "[anchor a]\nfile = root.der\n",                        /* no purpose */
+        "[anchor a]\npurpose = pki\nfile = root.der\n",        /* unknown purpose */
+        "[anchor a]\npurpose = masa\n",                         /* no file */
+        "[anchor a]\npurpose = masa\nfile = missing.der\n",    /* unreadable */
+        "[anchor a]\npurpose = masa\nfile = prog.ini\n",       /* not a certificate */
+        "[anchor a]\npurpose = masa\nfile = root.der\nmax_depth = 12\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(brski_file_write(ini, brski_slice_str(bad[i]), 0644), BRSKI_OK);
+        assert_int_equal(brski_config_load(ini, &cfg, err, sizeof(err)), BRSKI_OK);
+        brski_anchor_store_init(&store);
+        if (brski_anchor_store_load_config(&store, &cfg, err, sizeof(err)) == BRSKI_OK) {
+            fail_msg("bad config %zu accepted", i);
+        }
+        assert_true(strstr(err, "[anchor a]") != NULL);
+        brski_anchor_store_clear(&store);
+        brski_config_clear(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +568,8 @@ int main(void)
         cmocka_unit_test(test_policy_config_reads_anchor_policy),
         cmocka_unit_test(test_policy_limbo_no_invalid_accepted),
         cmocka_unit_test(test_policy_pkits_no_invalid_accepted),
+        cmocka_unit_test(test_policy_crl_check_states),
+        cmocka_unit_test(test_policy_anchor_store_loads_config_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
