@@ -262,8 +262,16 @@ brski_err brski_est_body_decode(brski_slice body, size_t max_der, bool allow_bin
         brski_log(BRSKI_LOG_WARN, "est: body of %zu bytes exceeds %zu", body.len, max_body);
         return BRSKI_ERR_TOOBIG;
     }
-    brski_buf_init(&der, max_der);
+    /*
+     * The decoder reserves room by input length (whitespace included), so
+     * give it that much and apply |max_der| to the actual result.
+     */
+    brski_buf_init(&der, body.len + 4);
     rv = brski_base64_decode_loose(body, &der);
+    if (rv == BRSKI_OK && der.len > max_der) {
+        brski_log(BRSKI_LOG_WARN, "est: decoded body of %zu bytes exceeds %zu", der.len, max_der);
+        rv = BRSKI_ERR_TOOBIG;
+    }
     if (rv == BRSKI_ERR_MALFORMED && allow_binary && body.len <= max_der &&
         is_single_tlv(body, BRSKI_DER_SEQUENCE)) {
         brski_buf_reset(&der);
