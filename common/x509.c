@@ -217,7 +217,8 @@ static brski_err parse_spki(brski_slice spki, spki_parts *out)
         brski_slice rseq;
         if (brski_der_expect(&alg, BRSKI_DER_NULL, &nul, NULL) != BRSKI_OK || nul.len != 0 ||
             alg.len != 0 || brski_der_expect(&rk, BRSKI_DER_SEQUENCE, &rseq, NULL) != BRSKI_OK ||
-            rk.len != 0 || brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
+            rk.len != 0 ||
+            brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
             brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_e, NULL) != BRSKI_OK ||
             rseq.len != 0 || !brski_der_int_is_minimal(out->rsa_n) ||
             !brski_der_int_is_minimal(out->rsa_e) || (out->rsa_n.p[0] & 0x80u) != 0 ||
@@ -426,6 +427,15 @@ static brski_err verify_rsa(const spki_parts *sp, brski_sig_alg alg, brski_slice
     if (sp->bits < 1024 || sp->bits > RSA_MAX_BITS || sig.len != n.len) {
         return BRSKI_ERR_CRYPTO;
     }
+    /*
+     * RFC 8017 5.2.2 (RSAVP1) step 1: "If the signature representative s is
+     * not between 0 and n - 1, output 'signature representative out of
+     * range'". wolfCrypt 5.5.4 accepts s + n (Wycheproof tcId 244).
+     */
+    if (memcmp(sig.p, n.p, n.len) >= 0) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 8017 5.2.2: RSA signature not below the modulus");
+        return BRSKI_ERR_CRYPTO;
+    }
     /* Expected DigestInfo (RFC 8017 9.2): SEQUENCE { AlgId { oid, NULL }, OCTET STRING }. */
     brski_buf di;
     brski_buf_init(&di, 128);
@@ -538,6 +548,48 @@ brski_err brski_cert_verify_signed_by(const brski_cert *child, const brski_cert 
 
 /* ---- names ---- */
 
+/* RFC 3629 4: well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+static bool utf8_valid(brski_slice v)
+{
+    size_t i = 0;
+    while (i < v.len) {
+        uint8_t b = v.p[i];
+        size_t n;
+        uint32_t cp;
+        if (b < 0x80u) {
+            i++;
+            continue;
+        } else if (b >= 0xc2u && b <= 0xdfu) {
+            n = 1;
+            cp = b & 0x1fu;
+        } else if (b >= 0xe0u && b <= 0xefu) {
+            n = 2;
+            cp = b & 0x0fu;
+        } else if (b >= 0xf0u && b <= 0xf4u) {
+            n = 3;
+            cp = b & 0x07u;
+        } else {
+            return false;
+        }
+        if (v.len - i - 1 < n) {
+            return false;
+        }
+        for (size_t k = 1; k <= n; k++) {
+            uint8_t c = v.p[i + k];
+            if ((c & 0xc0u) != 0x80u) {
+                return false;
+            }
+            cp = (cp << 6) | (c & 0x3fu);
+        }
+        if ((n == 2 && cp < 0x800u) || (n == 3 && (cp < 0x10000u || cp > 0x10ffffu)) ||
+            (cp >= 0xd800u && cp <= 0xdfffu)) {
+            return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
 /* Copies a directory string value to UTF-8 text; BMPString converted, NUL rejected. */
 static brski_err string_value(uint8_t tag, brski_slice v, char *out, size_t cap)
 {
@@ -578,6 +630,9 @@ static brski_err string_value(uint8_t tag, brski_slice v, char *out, size_t cap)
     if (tag != BRSKI_DER_PRINTABLE_STRING && tag != BRSKI_DER_UTF8_STRING &&
         tag != BRSKI_DER_IA5_STRING && tag != BRSKI_DER_T61_STRING) {
         return BRSKI_ERR_UNSUPPORTED;
+    }
+    if (tag == BRSKI_DER_UTF8_STRING && !utf8_valid(v)) {
+        return BRSKI_ERR_MALFORMED;
     }
     if (v.len >= cap) {
         return BRSKI_ERR_TOOBIG;
@@ -676,6 +731,21 @@ brski_err brski_name_get(brski_slice name, const char *oid, char *out, size_t ca
     }
     out[0] = '\0';
     return rv == BRSKI_OK ? BRSKI_ERR_NOTFOUND : rv;
+}
+
+/* Structure and string encodings of every attribute (other value types pass). */
+static brski_err name_check_cb(void *ctx, brski_slice oid, uint8_t tag, brski_slice value,
+                               bool first)
+{
+    char tmp[1024];
+    char oidtxt[BRSKI_OID_STR_MAX + 1];
+    (void)ctx;
+    (void)first;
+    if (brski_der_oid_to_str(oid, oidtxt, sizeof(oidtxt)) != BRSKI_OK) {
+        return BRSKI_ERR_MALFORMED;
+    }
+    return string_value(tag, value, tmp, sizeof(tmp)) == BRSKI_ERR_MALFORMED ? BRSKI_ERR_MALFORMED
+                                                                           : BRSKI_OK;
 }
 
 typedef struct name_str_ctx {
@@ -848,6 +918,10 @@ static brski_err ext_key_usage(brski_cert *c, brski_slice v)
         return bad("keyUsage");
     }
     uint16_t mask = 0;
+    /* RFC 5280 4.2.1.3: "at least one of the bits MUST be set to 1". */
+    if (bits.len == 0) {
+        return bad("keyUsage (no bits)");
+    }
     for (unsigned i = 0; i < 9; i++) {
         size_t byte = i / 8;
         if (byte < bits.len && (bits.p[byte] & (0x80u >> (i % 8))) != 0) {
@@ -1143,13 +1217,10 @@ static brski_err parse_tbs(brski_cert *c, brski_slice tbs)
     if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &x, &c->subject) != BRSKI_OK) {
         return bad("subject");
     }
-    char tmp[8];
-    rv = brski_name_get(c->issuer, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL);
-    if (rv == BRSKI_ERR_MALFORMED) {
+    if (name_walk(c->issuer, name_check_cb, NULL) != BRSKI_OK) {
         return bad("issuer Name");
     }
-    rv = brski_name_get(c->subject, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL);
-    if (rv == BRSKI_ERR_MALFORMED) {
+    if (name_walk(c->subject, name_check_cb, NULL) != BRSKI_OK) {
         return bad("subject Name");
     }
     if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &x, &c->spki) != BRSKI_OK) {
@@ -1778,9 +1849,7 @@ brski_err brski_csr_parse(brski_slice der, brski_csr *out)
         brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed CertificationRequestInfo");
         goto fail;
     }
-    char tmp[8];
-    if (brski_name_get(out->subject, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL) ==
-        BRSKI_ERR_MALFORMED) {
+    if (name_walk(out->subject, name_check_cb, NULL) != BRSKI_OK) {
         brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed subject");
         goto fail;
     }

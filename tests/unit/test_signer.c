@@ -440,6 +440,117 @@ static void test_signer_cert_build_round_trips(void **state)
     build_chain(BRSKI_ALG_RSA2048, BRSKI_ALG_P256);
 }
 
+static void test_signer_csr_from_openssl_parses(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir();
+    char cmd[1400];
+    char path[512];
+    char txt[64];
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout %s/k "
+             "-subj /CN=pledge/serialNumber=00-D0-E5-F2-00-07 -outform DER -out %s/r.der "
+             ">/dev/null 2>&1",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/r.der", dir);
+    brski_buf der;
+    brski_buf_init(&der, BRSKI_MAX_CSR);
+    assert_int_equal(brski_file_read(path, &der), BRSKI_OK);
+    brski_csr req;
+    assert_int_equal(brski_csr_parse(brski_buf_slice(&der), &req), BRSKI_OK);
+    assert_int_equal(req.key_type, BRSKI_KEY_EC);
+    assert_int_equal(req.key_bits, 384);
+    assert_int_equal(req.sig_alg, BRSKI_SIG_ECDSA_SHA256);
+    assert_int_equal(brski_name_get(req.subject, BRSKI_OID_AT_SERIAL_NUMBER, txt, sizeof(txt),
+                                    NULL),
+                     BRSKI_OK);
+    assert_string_equal(txt, "00-D0-E5-F2-00-07");
+    brski_csr_clear(&req);
+    /* Truncated and oversized requests are refused without a crash. */
+    assert_int_equal(brski_csr_parse(brski_slice_make(der.p, der.len - 1), &req),
+                     BRSKI_ERR_MALFORMED);
+    uint8_t *big = calloc(1, BRSKI_MAX_CSR + 1);
+    assert_non_null(big);
+    assert_int_equal(brski_csr_parse(brski_slice_make(big, BRSKI_MAX_CSR + 1), &req),
+                     BRSKI_ERR_TOOBIG);
+    free(big);
+    brski_buf_clear(&der);
+}
+
+/* Builds a P-256 self-signed certificate with |extra| and a subject CN |cn| (UTF8String). */
+static brski_err build_odd(brski_signer *key, const char *cn, const brski_ext_raw *extra,
+                           size_t n, brski_cert *out)
+{
+    brski_buf name;
+    brski_buf spki;
+    brski_buf der;
+    brski_buf_init(&name, 1024);
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    spki_of(key, &spki);
+    const brski_name_attr attrs[] = {{BRSKI_OID_AT_CN, BRSKI_DER_UTF8_STRING, cn}};
+    assert_int_equal(brski_name_build(attrs, 1, &name), BRSKI_OK);
+    brski_cert_template t;
+    memset(&t, 0, sizeof(t));
+    t.subject = brski_buf_slice(&name);
+    t.spki = brski_buf_slice(&spki);
+    t.not_before = now;
+    t.not_after = now + 86400;
+    t.path_len = -1;
+    t.extra = extra;
+    t.extra_count = n;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(extra[i].oid, "2.5.29.19") == 0) {
+            t.no_basic_constraints = true;
+        }
+    }
+    assert_int_equal(brski_cert_build(&t, key, &env, &der), BRSKI_OK);
+    brski_err rv = brski_cert_parse(brski_buf_slice(&der), out);
+    brski_buf_clear(&name);
+    brski_buf_clear(&spki);
+    brski_buf_clear(&der);
+    return rv;
+}
+
+static void test_signer_parser_rejects_odd_extensions(void **state)
+{
+    (void)state;
+    brski_signer *k = NULL;
+    brski_cert c;
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &k), BRSKI_OK);
+    /* Baseline parses, with an unknown critical extension recorded for policy. */
+    const brski_ext_raw crit[] = {{"1.2.3.4", true, brski_slice_make("\x05\x00", 2)}};
+    assert_int_equal(build_odd(k, "ok", crit, 1, &c), BRSKI_OK);
+    assert_string_equal(c.unknown_critical, "1.2.3.4");
+    assert_true(c.has_basic_constraints);
+    assert_false(c.basic_constraints_critical);
+    brski_cert_clear(&c);
+    /* Invalid UTF-8 in the subject. */
+    assert_int_equal(build_odd(k, "bad \xc0\xaf", NULL, 0, &c), BRSKI_ERR_MALFORMED);
+    /* keyUsage with no bit set (RFC 5280 4.2.1.3). */
+    const brski_ext_raw ku[] = {{"2.5.29.15", true, brski_slice_make("\x03\x01\x00", 3)}};
+    assert_int_equal(build_odd(k, "ku", ku, 1, &c), BRSKI_ERR_MALFORMED);
+    /* A second subjectKeyIdentifier (RFC 5280 4.2: one instance per extension). */
+    const brski_ext_raw dup[] = {{"2.5.29.14", false, brski_slice_make("\x04\x01\x01", 3)}};
+    assert_int_equal(build_odd(k, "dup", dup, 1, &c), BRSKI_ERR_MALFORMED);
+    /* MASA URL as UTF8String instead of IA5String (RFC 8995 2.3.2). */
+    const brski_ext_raw masa[] = {{BRSKI_OID_MASA_URL, false, brski_slice_make("\x0c\x01x", 3)}};
+    assert_int_equal(build_odd(k, "masa", masa, 1, &c), BRSKI_ERR_MALFORMED);
+    /* cA explicitly FALSE is not DER. */
+    const brski_ext_raw cafalse[] = {
+        {"2.5.29.19", false, brski_slice_make("\x30\x03\x01\x01\x00", 5)}};
+    assert_int_equal(build_odd(k, "cafalse", cafalse, 1, &c), BRSKI_ERR_MALFORMED);
+    /* The same extension with cA TRUE and pathLen 0 parses. */
+    const brski_ext_raw catrue[] = {
+        {"2.5.29.19", true, brski_slice_make("\x30\x06\x01\x01\xff\x02\x01\x00", 8)}};
+    assert_int_equal(build_odd(k, "catrue", catrue, 1, &c), BRSKI_OK);
+    assert_true(c.is_ca);
+    assert_true(c.basic_constraints_critical);
+    assert_int_equal(c.path_len, 0);
+    brski_cert_clear(&c);
+    brski_signer_free(k);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -455,6 +566,8 @@ int main(void)
         cmocka_unit_test(test_signer_file_modes_and_openssl_keys),
         cmocka_unit_test(test_signer_key_alg_names),
         cmocka_unit_test(test_signer_cert_build_round_trips),
+        cmocka_unit_test(test_signer_csr_from_openssl_parses),
+        cmocka_unit_test(test_signer_parser_rejects_odd_extensions),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
