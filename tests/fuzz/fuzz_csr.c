@@ -80,6 +80,16 @@ static void check_csr(brski_slice der)
     if (rv != BRSKI_OK && rv != BRSKI_ERR_POLICY && rv != BRSKI_ERR_MALFORMED) {
         abort();
     }
+    char names[4][BRSKI_EST_DNS_MAX + 1];
+    size_t nnames = 0;
+    rv = brski_est_csr_san_dns(&csr, names, 4, &nnames);
+    if (rv == BRSKI_OK) {
+        for (size_t i = 0; i < nnames; i++) {
+            if (strlen(names[i]) == 0 || strlen(names[i]) > BRSKI_EST_DNS_MAX) {
+                abort();
+            }
+        }
+    }
 
     memset(&csr, 0, sizeof(csr));
     if (brski_csr_parse(der, &csr) == BRSKI_OK) {
