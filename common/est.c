@@ -421,18 +421,21 @@ brski_err brski_est_csrattrs_parse(brski_slice der, brski_est_csrattr *items, si
 brski_err brski_est_csrattrs_build(const brski_est_key_policy *keys,
                                    const brski_est_csrattrs_cfg *cfg, brski_buf *out)
 {
-    brski_est_csrattr items[6];
+    brski_est_csrattr items[8];
     size_t n = 0;
 
     memset(items, 0, sizeof(items));
     /* Signature algorithms we accept, the first being the preferred one. */
-    const char *algs[4];
+    const char *algs[5];
     size_t nalg = 0;
     if (keys->allow_ec && keys->ec_min_bits <= 256) {
         algs[nalg++] = BRSKI_OID_ECDSA_SHA256;
     }
     if (keys->allow_ec && keys->ec_min_bits <= 384) {
         algs[nalg++] = BRSKI_OID_ECDSA_SHA384;
+    }
+    if (keys->allow_ec && keys->ec_min_bits <= 521) {
+        algs[nalg++] = BRSKI_OID_ECDSA_SHA512;
     }
     if (keys->allow_ed25519) {
         algs[nalg++] = BRSKI_OID_ED25519;
@@ -459,7 +462,7 @@ static brski_sig_alg sig_alg_from_oid(const char *oid)
     if (strcmp(oid, BRSKI_OID_ECDSA_SHA384) == 0) {
         return BRSKI_SIG_ECDSA_SHA384;
     }
-    if (strcmp(oid, "1.2.840.10045.4.3.4") == 0) {
+    if (strcmp(oid, BRSKI_OID_ECDSA_SHA512) == 0) {
         return BRSKI_SIG_ECDSA_SHA512;
     }
     if (strcmp(oid, BRSKI_OID_ED25519) == 0) {

@@ -502,9 +502,10 @@ static void test_est_csrattrs_build_and_check_alg(void **state)
     brski_est_csrattr items[8];
     size_t n = 0;
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(items[0].oid, BRSKI_OID_ECDSA_SHA256);
     assert_string_equal(items[1].oid, BRSKI_OID_ECDSA_SHA384);
+    assert_string_equal(items[2].oid, BRSKI_OID_ECDSA_SHA512);
 
     brski_csr c;
     memset(&c, 0, sizeof(c));
@@ -523,9 +524,10 @@ static void test_est_csrattrs_build_and_check_alg(void **state)
     brski_buf_reset(&der);
     assert_int_equal(brski_est_csrattrs_build(&all, &cfg, &der), BRSKI_OK);
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 5);
-    assert_string_equal(items[2].oid, BRSKI_OID_ED25519);
-    assert_string_equal(items[4].oid, BRSKI_OID_CE_SAN);
+    assert_int_equal(n, 6);
+    assert_string_equal(items[3].oid, BRSKI_OID_ED25519);
+    assert_string_equal(items[4].oid, BRSKI_OID_RSA_SHA256);
+    assert_string_equal(items[5].oid, BRSKI_OID_CE_SAN);
     assert_int_equal(brski_est_csr_check_attrs(&c, brski_buf_slice(&der)), BRSKI_ERR_POLICY);
 
     /* Same CSR with an extensionRequest holding a SAN extension. */

@@ -290,7 +290,7 @@ static void test_est_csrattrs_build_and_check(void **state)
     brski_est_csrattr items[8];
     size_t n = 0;
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(items[0].oid, BRSKI_OID_ECDSA_SHA256);
     assert_string_equal(items[1].oid, BRSKI_OID_ECDSA_SHA384);
 
@@ -307,8 +307,8 @@ static void test_est_csrattrs_build_and_check(void **state)
     cfg.request_san = true;
     assert_int_equal(brski_est_csrattrs_build(&f.est.keys, &cfg, &der), BRSKI_OK);
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 5);
-    assert_string_equal(items[4].oid, BRSKI_OID_CE_SAN);
+    assert_int_equal(n, 6);
+    assert_string_equal(items[5].oid, BRSKI_OID_CE_SAN);
     assert_int_equal(brski_est_csr_check_attrs(&p256, brski_buf_slice(&der)), BRSKI_ERR_POLICY);
     assert_int_equal(brski_est_csr_check_attrs(&p256, brski_slice_str("junk")),
                      BRSKI_ERR_MALFORMED);

@@ -26,6 +26,7 @@
 /* Signature algorithm OIDs used in CSR attributes. */
 #define BRSKI_OID_ECDSA_SHA256 "1.2.840.10045.4.3.2"
 #define BRSKI_OID_ECDSA_SHA384 "1.2.840.10045.4.3.3"
+#define BRSKI_OID_ECDSA_SHA512 "1.2.840.10045.4.3.4"
 #define BRSKI_OID_ED25519 "1.3.101.112"
 #define BRSKI_OID_RSA_SHA256 "1.2.840.113549.1.1.11"
 #define BRSKI_OID_EXTENSION_REQUEST "1.2.840.113549.1.9.14"
@@ -146,9 +147,9 @@ typedef struct brski_est_csrattrs_cfg {
 
 /*
  * Appends the DER CsrAttrs the registrar serves for |keys| and |cfg|: the
- * signature algorithm OIDs it accepts (ecdsa-with-SHA256 when P-256 or
- * larger EC keys are allowed, ecdsa-with-SHA384 for P-384 and up, id-Ed25519,
- * sha256WithRSAEncryption), then subjectAltName if |cfg->request_san|.
+ * signature algorithm OIDs it accepts (ecdsa-with-SHA256/-SHA384/-SHA512 as
+ * the EC minimum size allows, id-Ed25519, sha256WithRSAEncryption), then
+ * subjectAltName if |cfg->request_san|.
  */
 BRSKI_MUST_USE brski_err brski_est_csrattrs_build(const brski_est_key_policy *keys,
                                                   const brski_est_csrattrs_cfg *cfg,
