@@ -262,8 +262,16 @@ brski_err brski_est_body_decode(brski_slice body, size_t max_der, bool allow_bin
         brski_log(BRSKI_LOG_WARN, "est: body of %zu bytes exceeds %zu", body.len, max_body);
         return BRSKI_ERR_TOOBIG;
     }
-    brski_buf_init(&der, max_der);
+    /*
+     * The decoder reserves room by input length (whitespace included), so
+     * give it that much and apply |max_der| to the actual result.
+     */
+    brski_buf_init(&der, body.len + 4);
     rv = brski_base64_decode_loose(body, &der);
+    if (rv == BRSKI_OK && der.len > max_der) {
+        brski_log(BRSKI_LOG_WARN, "est: decoded body of %zu bytes exceeds %zu", der.len, max_der);
+        rv = BRSKI_ERR_TOOBIG;
+    }
     if (rv == BRSKI_ERR_MALFORMED && allow_binary && body.len <= max_der &&
         is_single_tlv(body, BRSKI_DER_SEQUENCE)) {
         brski_buf_reset(&der);
@@ -413,18 +421,21 @@ brski_err brski_est_csrattrs_parse(brski_slice der, brski_est_csrattr *items, si
 brski_err brski_est_csrattrs_build(const brski_est_key_policy *keys,
                                    const brski_est_csrattrs_cfg *cfg, brski_buf *out)
 {
-    brski_est_csrattr items[6];
+    brski_est_csrattr items[8];
     size_t n = 0;
 
     memset(items, 0, sizeof(items));
     /* Signature algorithms we accept, the first being the preferred one. */
-    const char *algs[4];
+    const char *algs[5];
     size_t nalg = 0;
     if (keys->allow_ec && keys->ec_min_bits <= 256) {
         algs[nalg++] = BRSKI_OID_ECDSA_SHA256;
     }
     if (keys->allow_ec && keys->ec_min_bits <= 384) {
         algs[nalg++] = BRSKI_OID_ECDSA_SHA384;
+    }
+    if (keys->allow_ec && keys->ec_min_bits <= 521) {
+        algs[nalg++] = BRSKI_OID_ECDSA_SHA512;
     }
     if (keys->allow_ed25519) {
         algs[nalg++] = BRSKI_OID_ED25519;
@@ -451,7 +462,7 @@ static brski_sig_alg sig_alg_from_oid(const char *oid)
     if (strcmp(oid, BRSKI_OID_ECDSA_SHA384) == 0) {
         return BRSKI_SIG_ECDSA_SHA384;
     }
-    if (strcmp(oid, "1.2.840.10045.4.3.4") == 0) {
+    if (strcmp(oid, BRSKI_OID_ECDSA_SHA512) == 0) {
         return BRSKI_SIG_ECDSA_SHA512;
     }
     if (strcmp(oid, BRSKI_OID_ED25519) == 0) {
@@ -471,11 +482,13 @@ static brski_sig_alg sig_alg_from_oid(const char *oid)
 
 /*
  * Looks for extension |ext_oid| inside the extensionRequest attribute
- * (PKCS#9, RFC 2985 5.4.2) of the CSR attributes [0] contents |attrs|.
+ * (PKCS#9, RFC 2985 5.4.2) of the CSR attributes [0] contents |attrs|;
+ * |value| (may be NULL) gets the extnValue OCTET STRING contents.
  */
-static brski_err csr_has_ext(brski_slice attrs, const char *ext_oid, bool *found)
+static brski_err csr_find_ext(brski_slice attrs, const char *ext_oid, bool *found,
+                              brski_slice *value)
 {
-    brski_slice attr, oid, set, exts, ext, eoid;
+    brski_slice attr, oid, set, exts, ext, eoid, octets;
 
     *found = false;
     while (attrs.len > 0) {
@@ -496,12 +509,87 @@ static brski_err csr_has_ext(brski_slice attrs, const char *ext_oid, bool *found
                     brski_der_expect(&ext, BRSKI_DER_OID, &eoid, NULL) != BRSKI_OK) {
                     return BRSKI_ERR_MALFORMED;
                 }
-                if (brski_der_oid_eq(eoid, ext_oid)) {
-                    *found = true;
+                if (!brski_der_oid_eq(eoid, ext_oid)) {
+                    continue;
+                }
+                if (*found) {
+                    /* RFC 5280 4.2: an extension appears at most once. */
+                    return BRSKI_ERR_MALFORMED;
+                }
+                brski_slice crit;
+                if (brski_der_peek(ext, BRSKI_DER_BOOLEAN) &&
+                    brski_der_expect(&ext, BRSKI_DER_BOOLEAN, &crit, NULL) != BRSKI_OK) {
+                    return BRSKI_ERR_MALFORMED;
+                }
+                if (brski_der_expect(&ext, BRSKI_DER_OCTET_STRING, &octets, NULL) != BRSKI_OK ||
+                    ext.len != 0) {
+                    return BRSKI_ERR_MALFORMED;
+                }
+                *found = true;
+                if (value != NULL) {
+                    *value = octets;
                 }
             }
         }
     }
+    return BRSKI_OK;
+}
+
+/* Letters, digits, '-', '.' and a leading "*." are all a dNSName may hold here. */
+static bool dns_name_ok(brski_slice s)
+{
+    if (s.len == 0 || s.len > 253) {
+        return false;
+    }
+    for (size_t i = 0; i < s.len; i++) {
+        uint8_t c = s.p[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+brski_err brski_est_csr_san_dns(const brski_csr *csr, char (*out)[BRSKI_EST_DNS_MAX + 1],
+                                size_t max, size_t *count)
+{
+    brski_slice value, names, gn;
+    bool found = false;
+    uint8_t tag = 0;
+    size_t n = 0;
+    brski_err rv;
+
+    *count = 0;
+    rv = csr_find_ext(csr->attributes, BRSKI_OID_CE_SAN, &found, &value);
+    if (rv != BRSKI_OK || !found) {
+        return rv;
+    }
+    if (brski_der_expect(&value, BRSKI_DER_SEQUENCE, &names, NULL) != BRSKI_OK ||
+        value.len != 0 || names.len == 0) {
+        return BRSKI_ERR_MALFORMED;
+    }
+    while (names.len > 0) {
+        if (brski_der_read(&names, &tag, &gn, NULL) != BRSKI_OK) {
+            return BRSKI_ERR_MALFORMED;
+        }
+        if (tag != BRSKI_DER_CONTEXT(2)) {
+            /* Only dNSName is copied; other name forms are ignored. */
+            continue;
+        }
+        if (!dns_name_ok(gn)) {
+            brski_log(BRSKI_LOG_WARN, "est: CSR dNSName is not a host name");
+            return BRSKI_ERR_POLICY;
+        }
+        if (n >= max) {
+            return BRSKI_ERR_TOOBIG;
+        }
+        memcpy(out[n], gn.p, gn.len);
+        out[n][gn.len] = '\0';
+        n++;
+    }
+    *count = n;
     return BRSKI_OK;
 }
 
@@ -538,7 +626,7 @@ brski_err brski_est_csr_check_attrs(const brski_csr *csr, brski_slice der)
         return BRSKI_ERR_POLICY;
     }
     if (want_san) {
-        rv = csr_has_ext(csr->attributes, BRSKI_OID_CE_SAN, &has_san);
+        rv = csr_find_ext(csr->attributes, BRSKI_OID_CE_SAN, &has_san, NULL);
         if (rv != BRSKI_OK) {
             brski_log(BRSKI_LOG_WARN, "est: CSR attributes do not decode");
             return rv;

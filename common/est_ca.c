@@ -47,6 +47,9 @@ brski_err brski_est_enroll(const brski_est_ca *ca, const brski_csr *csr, const b
                                            NULL};
     brski_cert_template t;
     brski_buf subject;
+    char san[BRSKI_X509_MAX_SAN][BRSKI_EST_DNS_MAX + 1];
+    const char *san_ptr[BRSKI_X509_MAX_SAN + 1];
+    size_t nsan = 0;
     uint8_t serial[16];
     int64_t now;
     brski_err rv;
@@ -89,6 +92,13 @@ brski_err brski_est_enroll(const brski_est_ca *ca, const brski_csr *csr, const b
         rv = BRSKI_ERR_POLICY;
         goto out;
     }
+    if (ca->copy_san_dns) {
+        rv = brski_est_csr_san_dns(csr, san, BRSKI_X509_MAX_SAN, &nsan);
+        if (rv != BRSKI_OK) {
+            brski_log(BRSKI_LOG_WARN, "est: CSR subjectAltName not usable");
+            goto out;
+        }
+    }
     rv = brski_env_random(env, serial, sizeof(serial));
     if (rv != BRSKI_OK) {
         goto out;
@@ -119,6 +129,11 @@ brski_err brski_est_enroll(const brski_est_ca *ca, const brski_csr *csr, const b
         t.key_usage = (uint16_t)(t.key_usage | BRSKI_KU_KEY_AGREEMENT);
     }
     t.eku = ca->server_auth ? eku_both : eku_client;
+    for (size_t i = 0; i < nsan; i++) {
+        san_ptr[i] = san[i];
+    }
+    san_ptr[nsan] = NULL;
+    t.san_dns = nsan > 0 ? san_ptr : NULL;
     rv = brski_cert_build(&t, ca->key, env, out);
 out:
     brski_buf_clear(&subject);

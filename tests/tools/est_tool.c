@@ -2,11 +2,13 @@
  * est_tool.c - drives the EST encodings and CA decision from the shell so
  * that interop/test_est_openssl.sh can check them against OpenSSL.
  *
- *   est_tool certs-only [--base64] OUT CERT.der...   write certs-only PKCS#7
+ *   est_tool certs-only [--base64] OUT CERT...       write certs-only PKCS#7
  *   est_tool parse IN OUTPREFIX        certs-only (DER or base64) -> OUTPREFIX<i>.der
  *   est_tool body-decode IN OUT        EST base64 body -> DER
- *   est_tool enroll [--reenroll] [--server-auth] CA.der CA.key CLIENT.der CSR OUT.der
+ *   est_tool enroll [--reenroll] [--server-auth] CA.crt CA.key CLIENT.crt CSR OUT.der
  *                                      CSR as base64 body (or DER); issues an LDevID
+ *
+ * Certificates may be PEM or DER.
  *
  * Exit 0 on success, 1 when the input is rejected (reason on stderr), 2 on usage errors.
  */
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brski/codec.h"
 #include "brski/est.h"
 #include "brski/file.h"
 #include "brski/log.h"
@@ -30,6 +33,23 @@ static int usage(void)
 {
     fprintf(stderr, "usage: est_tool certs-only|parse|body-decode|enroll ... (see source)\n");
     return 2;
+}
+
+/* Reads |path| (PEM or DER certificate) into |der| as DER. */
+static brski_err read_cert_der(const char *path, brski_buf *der)
+{
+    brski_buf raw;
+    brski_err rv;
+
+    brski_buf_init(&raw, BRSKI_MAX_FILE);
+    rv = brski_file_read(path, &raw);
+    if (rv == BRSKI_OK && brski_is_pem(brski_buf_slice(&raw))) {
+        rv = brski_pem_decode(brski_buf_slice(&raw), "CERTIFICATE", 0, der, NULL, 0);
+    } else if (rv == BRSKI_OK) {
+        rv = brski_buf_append(der, raw.p, raw.len);
+    }
+    brski_buf_clear(&raw);
+    return rv;
 }
 
 static int cmd_certs_only(int argc, char **argv)
@@ -51,7 +71,7 @@ static int cmd_certs_only(int argc, char **argv)
     brski_buf_init(&out, 2 * BRSKI_MAX_BODY);
     for (int i = 1; i < argc && rv == BRSKI_OK; i++) {
         brski_buf_init(&files[n], BRSKI_MAX_CERT);
-        rv = brski_file_read(argv[i], &files[n]);
+        rv = read_cert_der(argv[i], &files[n]);
         certs[n] = brski_buf_slice(&files[n]);
         n++;
     }
@@ -162,12 +182,12 @@ static int cmd_enroll(int argc, char **argv)
     brski_buf_init(&csr_body, 2 * BRSKI_MAX_CSR);
     brski_buf_init(&csr_der, BRSKI_MAX_CSR);
     brski_buf_init(&out, BRSKI_MAX_CERT);
-    rv = brski_file_read(argv[0], &ca_der);
+    rv = read_cert_der(argv[0], &ca_der);
     if (rv == BRSKI_OK) {
         rv = brski_file_read(argv[1], &key_der);
     }
     if (rv == BRSKI_OK) {
-        rv = brski_file_read(argv[2], &client_der);
+        rv = read_cert_der(argv[2], &client_der);
     }
     if (rv == BRSKI_OK) {
         rv = brski_file_read(argv[3], &csr_body);

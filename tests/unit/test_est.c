@@ -262,6 +262,29 @@ static void test_est_body_decode_openssl_crlf_and_limits(void **state)
                      BRSKI_OK); /* 30 00 with spaces */
     assert_int_equal(out.len, 2);
 
+    /* A CSR-sized DER just under the limit, with CRLF every 64 characters, fits. */
+    brski_buf near, nbody;
+    brski_buf_init(&near, BRSKI_MAX_CSR);
+    brski_buf_init(&nbody, BRSKI_MAX_BODY);
+    assert_int_equal(brski_buf_reserve(&near, BRSKI_MAX_CSR), BRSKI_OK);
+    memset(near.p, 0x05, BRSKI_MAX_CSR);
+    near.p[0] = 0x30;
+    near.p[1] = 0x82;
+    near.p[2] = (uint8_t)((BRSKI_MAX_CSR - 4) >> 8);
+    near.p[3] = (uint8_t)((BRSKI_MAX_CSR - 4) & 0xff);
+    near.len = BRSKI_MAX_CSR;
+    assert_int_equal(brski_est_body_encode(brski_buf_slice(&near), &nbody), BRSKI_OK);
+    brski_buf_reset(&out);
+    assert_int_equal(brski_est_body_decode(brski_buf_slice(&nbody), BRSKI_MAX_CSR, false, &out),
+                     BRSKI_OK);
+    assert_int_equal(out.len, BRSKI_MAX_CSR);
+    brski_buf_reset(&out);
+    assert_int_equal(
+        brski_est_body_decode(brski_buf_slice(&nbody), BRSKI_MAX_CSR - 1, false, &out),
+        BRSKI_ERR_TOOBIG);
+    brski_buf_clear(&near);
+    brski_buf_clear(&nbody);
+
     /* A body far beyond the limit is refused before decoding. */
     brski_buf big;
     brski_buf_init(&big, 64 * 1024);
@@ -479,9 +502,10 @@ static void test_est_csrattrs_build_and_check_alg(void **state)
     brski_est_csrattr items[8];
     size_t n = 0;
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(items[0].oid, BRSKI_OID_ECDSA_SHA256);
     assert_string_equal(items[1].oid, BRSKI_OID_ECDSA_SHA384);
+    assert_string_equal(items[2].oid, BRSKI_OID_ECDSA_SHA512);
 
     brski_csr c;
     memset(&c, 0, sizeof(c));
@@ -500,9 +524,10 @@ static void test_est_csrattrs_build_and_check_alg(void **state)
     brski_buf_reset(&der);
     assert_int_equal(brski_est_csrattrs_build(&all, &cfg, &der), BRSKI_OK);
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 5);
-    assert_string_equal(items[2].oid, BRSKI_OID_ED25519);
-    assert_string_equal(items[4].oid, BRSKI_OID_CE_SAN);
+    assert_int_equal(n, 6);
+    assert_string_equal(items[3].oid, BRSKI_OID_ED25519);
+    assert_string_equal(items[4].oid, BRSKI_OID_RSA_SHA256);
+    assert_string_equal(items[5].oid, BRSKI_OID_CE_SAN);
     assert_int_equal(brski_est_csr_check_attrs(&c, brski_buf_slice(&der)), BRSKI_ERR_POLICY);
 
     /* Same CSR with an extensionRequest holding a SAN extension. */

@@ -290,7 +290,7 @@ static void test_est_csrattrs_build_and_check(void **state)
     brski_est_csrattr items[8];
     size_t n = 0;
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(items[0].oid, BRSKI_OID_ECDSA_SHA256);
     assert_string_equal(items[1].oid, BRSKI_OID_ECDSA_SHA384);
 
@@ -307,8 +307,8 @@ static void test_est_csrattrs_build_and_check(void **state)
     cfg.request_san = true;
     assert_int_equal(brski_est_csrattrs_build(&f.est.keys, &cfg, &der), BRSKI_OK);
     assert_int_equal(brski_est_csrattrs_parse(brski_buf_slice(&der), items, 8, &n), BRSKI_OK);
-    assert_int_equal(n, 5);
-    assert_string_equal(items[4].oid, BRSKI_OID_CE_SAN);
+    assert_int_equal(n, 6);
+    assert_string_equal(items[5].oid, BRSKI_OID_CE_SAN);
     assert_int_equal(brski_est_csr_check_attrs(&p256, brski_buf_slice(&der)), BRSKI_ERR_POLICY);
     assert_int_equal(brski_est_csr_check_attrs(&p256, brski_slice_str("junk")),
                      BRSKI_ERR_MALFORMED);
@@ -367,6 +367,62 @@ static void test_est_csr_from_body_rejects_hostile(void **state)
     brski_buf_clear(&body);
 }
 
+static void test_est_enroll_copies_san_only_when_configured(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    brski_csr csr, bad;
+    memset(&csr, 0, sizeof(csr));
+    memset(&bad, 0, sizeof(bad));
+    assert_int_equal(csr_load("csr_san.der", &csr), BRSKI_OK);
+    assert_int_equal(csr_load("csr_san_bad.der", &bad), BRSKI_OK);
+
+    char names[4][BRSKI_EST_DNS_MAX + 1];
+    size_t n = 0;
+    assert_int_equal(brski_est_csr_san_dns(&csr, names, 4, &n), BRSKI_OK);
+    assert_int_equal(n, 1); /* the iPAddress entry is skipped */
+    assert_string_equal(names[0], "pledge.example");
+    assert_int_equal(brski_est_csr_san_dns(&csr, names, 0, &n), BRSKI_ERR_TOOBIG);
+    assert_int_equal(brski_est_csr_san_dns(&bad, names, 4, &n), BRSKI_ERR_POLICY);
+
+    /* Default: no SAN in the LDevID even when the CSR asks. */
+    brski_buf out;
+    brski_buf_init(&out, BRSKI_MAX_CERT);
+    assert_int_equal(brski_est_enroll(&f.est, &csr, &f.idev, false, &f.env, &out), BRSKI_OK);
+    brski_cert ld;
+    memset(&ld, 0, sizeof(ld));
+    assert_int_equal(brski_cert_parse(brski_buf_slice(&out), &ld), BRSKI_OK);
+    assert_int_equal(ld.san_dns_count, 0);
+    brski_cert_clear(&ld);
+    assert_int_equal(brski_est_enroll(&f.est, &bad, &f.idev, false, &f.env, &out), BRSKI_OK);
+
+    /* Configured: the dNSName is copied; a bad one is refused. */
+    f.est.copy_san_dns = true;
+    brski_buf_reset(&out);
+    assert_int_equal(brski_est_enroll(&f.est, &csr, &f.idev, false, &f.env, &out), BRSKI_OK);
+    memset(&ld, 0, sizeof(ld));
+    assert_int_equal(brski_cert_parse(brski_buf_slice(&out), &ld), BRSKI_OK);
+    assert_int_equal(ld.san_dns_count, 1);
+    assert_string_equal(ld.san_dns[0], "pledge.example");
+    brski_cert_clear(&ld);
+    assert_int_equal(brski_est_enroll(&f.est, &bad, &f.idev, false, &f.env, &out),
+                     BRSKI_ERR_POLICY);
+
+    /* The served attributes asking for a SAN accept this CSR. */
+    brski_buf attrs;
+    brski_buf_init(&attrs, 1024);
+    brski_est_csrattrs_cfg cfg = {.request_san = true};
+    assert_int_equal(brski_est_csrattrs_build(&f.est.keys, &cfg, &attrs), BRSKI_OK);
+    assert_int_equal(brski_est_csr_check_attrs(&csr, brski_buf_slice(&attrs)), BRSKI_OK);
+
+    brski_buf_clear(&attrs);
+    brski_buf_clear(&out);
+    brski_csr_clear(&csr);
+    brski_csr_clear(&bad);
+    fixture_clear(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_est_enroll_forces_idevid_serial),
         cmocka_unit_test(test_est_enroll_rejects_weak_and_reused_keys),
         cmocka_unit_test(test_est_csrattrs_build_and_check),
+        cmocka_unit_test(test_est_enroll_copies_san_only_when_configured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 /* Signature algorithm OIDs used in CSR attributes. */
 #define BRSKI_OID_ECDSA_SHA256 "1.2.840.10045.4.3.2"
 #define BRSKI_OID_ECDSA_SHA384 "1.2.840.10045.4.3.3"
+#define BRSKI_OID_ECDSA_SHA512 "1.2.840.10045.4.3.4"
 #define BRSKI_OID_ED25519 "1.3.101.112"
 #define BRSKI_OID_RSA_SHA256 "1.2.840.113549.1.1.11"
 #define BRSKI_OID_EXTENSION_REQUEST "1.2.840.113549.1.9.14"
@@ -146,9 +147,9 @@ typedef struct brski_est_csrattrs_cfg {
 
 /*
  * Appends the DER CsrAttrs the registrar serves for |keys| and |cfg|: the
- * signature algorithm OIDs it accepts (ecdsa-with-SHA256 when P-256 or
- * larger EC keys are allowed, ecdsa-with-SHA384 for P-384 and up, id-Ed25519,
- * sha256WithRSAEncryption), then subjectAltName if |cfg->request_san|.
+ * signature algorithm OIDs it accepts (ecdsa-with-SHA256/-SHA384/-SHA512 as
+ * the EC minimum size allows, id-Ed25519, sha256WithRSAEncryption), then
+ * subjectAltName if |cfg->request_san|.
  */
 BRSKI_MUST_USE brski_err brski_est_csrattrs_build(const brski_est_key_policy *keys,
                                                   const brski_est_csrattrs_cfg *cfg,
@@ -165,12 +166,33 @@ BRSKI_MUST_USE brski_err brski_est_csrattrs_build(const brski_est_key_policy *ke
  */
 BRSKI_MUST_USE brski_err brski_est_csr_check_attrs(const brski_csr *csr, brski_slice der);
 
+/* Longest dNSName copied from a CSR. */
+#define BRSKI_EST_DNS_MAX 253
+
+/*
+ * Copies the dNSName entries of the subjectAltName extension requested in
+ * |csr| (extensionRequest attribute) into |out| (capacity |max|), |count|
+ * set; other GeneralName forms are skipped. |count| 0 when there is no SAN.
+ * BRSKI_ERR_MALFORMED on a bad encoding or a repeated extension, _POLICY for
+ * a name with characters other than letters, digits, '-' and '.', _TOOBIG
+ * for more than |max| names.
+ */
+BRSKI_MUST_USE brski_err brski_est_csr_san_dns(const brski_csr *csr,
+                                               char (*out)[BRSKI_EST_DNS_MAX + 1], size_t max,
+                                               size_t *count);
+
 /* The registrar's CA for LDevIDs. |key| and |cert| are borrowed. */
 typedef struct brski_est_ca {
     brski_signer *key;        /* domain CA (or issuing sub-CA) key */
     const brski_cert *cert;   /* its certificate; issuer name and SKI come from it */
     int64_t lifetime;         /* seconds; clamped to the CA's notAfter */
     bool server_auth;         /* also add id-kp-serverAuth */
+    /*
+     * Copy the CSR's requested dNSName SANs into the LDevID. Off by default:
+     * RFC 8995 5.9.2 does not want pledges to need a SAN unless configured
+     * (brski_est_csrattrs_cfg.request_san); turn both on together.
+     */
+    bool copy_san_dns;
     brski_est_key_policy keys;
 } brski_est_ca;
 
@@ -213,7 +235,9 @@ BRSKI_MUST_USE brski_err brski_est_ldevid_subject(brski_slice csr_subject,
  * brski_est_ldevid_subject, key from the CSR, serial 16 random bytes from
  * |env|, validity now .. now + lifetime (at most the CA's notAfter),
  * KU digitalSignature (+keyAgreement for EC keys), EKU clientAuth
- * (+serverAuth), AKI = CA SKI, no basicConstraints cA.
+ * (+serverAuth), AKI = CA SKI, no basicConstraints cA, and the CSR's dNSName
+ * SANs when |ca->copy_san_dns| (errors of brski_est_csr_san_dns). No other
+ * requested extension is copied.
  */
 BRSKI_MUST_USE brski_err brski_est_enroll(const brski_est_ca *ca, const brski_csr *csr,
                                           const brski_cert *client, bool reenroll,

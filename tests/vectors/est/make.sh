@@ -29,6 +29,10 @@ o ecparam -name prime256v1 -genkey -noout -out ldevid.key
 o req -new -key ldevid.key -subj /CN=x -outform DER -out csr_p256.der
 o req -new -key ldevid.key -subj "/CN=x/serialNumber=EVIL-9" -outform DER -out csr_serial.der
 o req -new -key idevid.key -subj /CN=x -outform DER -out csr_idevid_key.der
+o req -new -key ldevid.key -subj /CN=x -addext "subjectAltName=DNS:pledge.example,IP:10.0.0.1" \
+  -outform DER -out csr_san.der
+o req -new -key ldevid.key -subj /CN=x -addext "subjectAltName=DNS:bad_name!" \
+  -outform DER -out csr_san_bad.der
 o req -new -key ldevid.key -subj /CN=x -sha1 -outform DER -out csr_sha1.der
 o genpkey -algorithm ed25519 -out ed.key
 o req -new -key ed.key -subj /CN=ed -outform DER -out csr_ed25519.der
