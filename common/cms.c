@@ -253,8 +253,9 @@ static brski_err find_signer(brski_cms_signed *out, uint8_t sid_tag, brski_slice
     }
     for (size_t i = 0; i < out->cert_count; i++) {
         const brski_cert *c = &out->certs[i];
-        bool match = by_ski ? brski_slice_eq(c->ski, sid)
-                            : brski_slice_eq(c->issuer, issuer) && brski_slice_eq(c->serial, serial);
+        bool match = by_ski
+                         ? brski_slice_eq(c->ski, sid)
+                         : brski_slice_eq(c->issuer, issuer) && brski_slice_eq(c->serial, serial);
         if (match) {
             out->signer_index = i;
             return BRSKI_OK;
@@ -828,10 +829,14 @@ brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice ke
      * the three RFC 5652 attributes are built here: contentType (11.1),
      * signingTime from |env| (11.3), messageDigest (11.2).
      */
-    static const uint8_t oid_ct[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
-    static const uint8_t oid_md[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
-    static const uint8_t oid_st[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05};
-    static const uint8_t data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+    static const uint8_t oid_ct[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x09, 0x03};
+    static const uint8_t oid_md[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x09, 0x04};
+    static const uint8_t oid_st[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x09, 0x05};
+    static const uint8_t data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                       0xf7, 0x0d, 0x01, 0x07, 0x01};
     uint8_t md[64];
     size_t md_len = 0;
     rv = digest(hash_oid == SHA512h ? DG_SHA512 : hash_oid == SHA384h ? DG_SHA384 : DG_SHA256,

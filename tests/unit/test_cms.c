@@ -62,8 +62,8 @@ static void store_from(const char *rel, brski_purpose purpose, brski_anchor_stor
     brski_anchor_policy_default(purpose, &pol);
     brski_anchor_store_init(st);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(brski_anchor_store_add(st, purpose, "test", brski_cert_der(&certs[i]), &pol),
-                         BRSKI_OK);
+        assert_int_equal(
+            brski_anchor_store_add(st, purpose, "test", brski_cert_der(&certs[i]), &pol), BRSKI_OK);
     }
     brski_certs_free(certs, n);
 }
@@ -138,8 +138,8 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
                      BRSKI_OK);
     brski_anchor_store_clear(&lax);
     /* The PVR signer does not chain to the domain CA. */
-    assert_int_not_equal(brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0),
-                         BRSKI_OK);
+    assert_int_not_equal(
+        brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0), BRSKI_OK);
     assert_int_equal(brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, &v),
                      BRSKI_OK);
     assert_int_equal(v.kind, BRSKI_KIND_VOUCHER_REQUEST);
@@ -157,8 +157,8 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
     assert_memory_equal(signer->serial.p, "\x3f\x98\x9b\x52", 4);
     assert_int_equal(brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0),
                      BRSKI_OK);
-    assert_int_not_equal(brski_cms_signer_check(&vendor, BRSKI_PURPOSE_IDEVID, &sd, true, now, NULL, 0),
-                         BRSKI_OK);
+    assert_int_not_equal(
+        brski_cms_signer_check(&vendor, BRSKI_PURPOSE_IDEVID, &sd, true, now, NULL, 0), BRSKI_OK);
     brski_cms_signed_clear(&sd);
     brski_buf_clear(&der);
     brski_anchor_store_clear(&vendor);
