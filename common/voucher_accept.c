@@ -95,6 +95,17 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
         goto out;
     }
     /*
+     * RFC 8366 5.3 (idevid-issuer): the pledge compares it with the
+     * Authority Key Identifier of its own IDevID when the voucher has one.
+     */
+    if (brski_voucher_has(out, BRSKI_LEAF_IDEVID_ISSUER) && opts->idevid_issuer.len > 0 &&
+        !brski_slice_eq(brski_slice_make(out->idevid_issuer.p, out->idevid_issuer.len),
+                        opts->idevid_issuer)) {
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.3: idevid-issuer is not our IDevID issuer");
+        rv = BRSKI_ERR_POLICY;
+        goto out;
+    }
+    /*
      * RFC 8995 5.6.1: "The pledge MUST verify the nonce information in the
      * voucher. If present, the nonce in the voucher MUST match the nonce
      * the pledge submitted to the registrar"; nonceless vouchers only under

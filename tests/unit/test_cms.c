@@ -344,6 +344,27 @@ static void test_cms_sign_roundtrip_voucher_ctype(void **state)
     assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v),
                      BRSKI_ERR_POLICY);
     o.assertions = 0;
+    brski_buf_clear(&der);
+
+    /* idevid-issuer must match the pledge's own IDevID AKI when it has one. */
+    static const char *const with_issuer =
+        "{\"ietf-voucher:voucher\":{\"assertion\":\"proximity\",\"created-on\":"
+        "\"2021-04-20T00:00:00Z\",\"serial-number\":\"SN-42\",\"idevid-issuer\":"
+        "\"BBgwFoAUlU7Vft0KvopLzyjGaNB2fcQyB/U=\",\"nonce\":\"AAECAwQFBgcICQoLDA0ODw==\","
+        "\"pinned-domain-cert\":\"MAA=\"}}";
+    static const uint8_t aki[] = {0x04, 0x18, 0x30, 0x16, 0x80, 0x14, 0x95, 0x4e, 0xd5, 0x7e,
+                                  0xdd, 0x0a, 0xbe, 0x8a, 0x4b, 0xcf, 0x28, 0xc6, 0x68, 0xd0,
+                                  0x76, 0x7d, 0xc4, 0x32, 0x07, 0xf5};
+    sign_with_masa(with_issuer, true, &der);
+    o.idevid_issuer = brski_slice_make(aki, sizeof(aki));
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v), BRSKI_OK);
+    brski_voucher_clear(&v);
+    o.idevid_issuer = brski_slice_make(aki, sizeof(aki) - 1);
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v),
+                     BRSKI_ERR_POLICY);
+    o.idevid_issuer = brski_slice_make(NULL, 0);
+    brski_buf_clear(&der);
+    sign_with_masa(own_voucher, true, &der);
     /* trailing byte */
     assert_int_equal(brski_buf_append_byte(&der, 0), BRSKI_OK);
     assert_int_equal(brski_cms_verify(brski_buf_slice(&der), &sd), BRSKI_ERR_MALFORMED);
