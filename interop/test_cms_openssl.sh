@@ -157,5 +157,29 @@ expect 1 "verify-voucher rejects base64 text" "$PLEDGE" verify-voucher --voucher
 expect 2 "verify-voucher missing --serial" "$PLEDGE" verify-voucher --voucher voucher.p7 \
     --masa-anchor root.crt
 
+# 4. The demo PKI of brski-certs init: MASA signer, pledge IDevID and registrar.
+CERTS=$BRSKI_BIN/certs/brski-certs
+if [ -x "$CERTS" ] && "$CERTS" init --dir "$T/pki" --pledges 1 >/dev/null 2>&1; then
+    D=$T/pki
+    SER=$(basename "$(ls -d "$D"/pledges/*/ | head -n 1)")
+    PD=$D/pledges/$SER
+    expect 0 "sign-voucher (brski-certs init MASA)" "$MASA" sign-voucher --key "$D/masa/signer.key" \
+        --cert "$D/masa/signer.crt" --serial "$SER" --pinned-domain-cert "$D/domain/ca.crt" \
+        --nonce "$NONCE" --out init-voucher.p7
+    expect 0 "openssl cms -verify -CAfile masa-anchor (init PKI)" openssl cms -verify -inform DER \
+        -in init-voucher.p7 -binary -CAfile "$PD/masa-anchor.crt" -purpose any -partial_chain \
+        -out /dev/null
+    expect 0 "verify-voucher (init PKI)" "$PLEDGE" verify-voucher --voucher init-voucher.p7 \
+        --masa-anchor "$PD/masa-anchor.crt" --serial "$SER" --nonce "$NONCE"
+    expect 0 "make-pvr (init PKI IDevID)" "$PLEDGE" make-pvr --cert "$PD/idevid.crt" \
+        --key "$PD/idevid.key" --registrar-cert "$D/domain/registrar.crt" --out init-pvr.p7
+    expect 0 "openssl cms -verify -CAfile root (init PVR)" openssl cms -verify -inform DER \
+        -in init-pvr.p7 -binary -CAfile "$D/manufacturer/root.crt" -purpose any -out /dev/null
+    expect 0 "verify-pvr (init PKI)" "$REG" verify-pvr --pvr init-pvr.p7 \
+        --idevid-anchor "$D/manufacturer/root.crt" --registrar-cert "$D/domain/registrar.crt"
+else
+    echo "skip brski-certs init (not built)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
