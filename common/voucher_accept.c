@@ -42,7 +42,8 @@ brski_err brski_cms_signer_check(const brski_anchor_store *store, brski_purpose 
     }
     brski_err rv = brski_policy_validate(store, &in, &dec);
     if (rv != BRSKI_OK) {
-        brski_log(BRSKI_LOG_WARN, "cms: RFC 8995 5.6.1: signer rejected under the %s anchors: %s (%s)",
+        brski_log(BRSKI_LOG_WARN,
+                  "cms: RFC 8995 5.6.1: signer rejected under the %s anchors: %s (%s)",
                   brski_purpose_name(purpose), brski_reason_name(dec.reason), dec.detail);
     }
     if (why != NULL && why_cap > 0) {
@@ -67,7 +68,8 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
     if (rv != BRSKI_OK) {
         return rv;
     }
-    /* RFC 8995 5.6.1: "verify the voucher signature using the manufacturer-installed trust anchor(s)". */
+    /* RFC 8995 5.6.1: "verify the voucher signature using the manufacturer-installed trust
+     * anchor(s)". */
     rv = brski_cms_signer_check(store, BRSKI_PURPOSE_MASA, &sd, !opts->ignore_time, now, NULL, 0);
     if (rv != BRSKI_OK) {
         goto out;
@@ -89,6 +91,17 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
      */
     if (strcmp(out->serial_number, opts->serial) != 0) {
         brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: serial-number mismatch");
+        rv = BRSKI_ERR_POLICY;
+        goto out;
+    }
+    /*
+     * RFC 8366 5.3 (idevid-issuer): the pledge compares it with the
+     * Authority Key Identifier of its own IDevID when the voucher has one.
+     */
+    if (brski_voucher_has(out, BRSKI_LEAF_IDEVID_ISSUER) && opts->idevid_issuer.len > 0 &&
+        !brski_slice_eq(brski_slice_make(out->idevid_issuer.p, out->idevid_issuer.len),
+                        opts->idevid_issuer)) {
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.3: idevid-issuer is not our IDevID issuer");
         rv = BRSKI_ERR_POLICY;
         goto out;
     }

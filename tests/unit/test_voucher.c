@@ -236,6 +236,7 @@ static void test_voucher_json_hostile_inputs_rejected_quickly(void **state)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         brski_err rv = brski_voucher_json_parse(brski_slice_make(s, len), 0, &v);
         assert_true(rv == BRSKI_ERR_MALFORMED || rv == BRSKI_ERR_TOOBIG);
+        fprintf(stderr, "depth %zu: rejected in %.3f ms\n", depth, elapsed_ms(&t0));
         assert_true(elapsed_ms(&t0) < 50.0);
         brski_voucher_clear(&v);
     }
@@ -267,6 +268,7 @@ static void test_voucher_json_hostile_inputs_rejected_quickly(void **state)
         assert_int_equal(brski_voucher_json_parse(brski_slice_make(s, len),
                                                   BRSKI_VJSON_ALLOW_UNKNOWN, &v),
                          BRSKI_ERR_TOOBIG);
+        fprintf(stderr, "100k keys: rejected in %.3f ms\n", elapsed_ms(&t0));
         assert_true(elapsed_ms(&t0) < 50.0);
         brski_voucher_clear(&v);
     }

@@ -27,6 +27,7 @@ typedef struct brski_accept_opts {
     uint32_t assertions;         /* accepted assertions (mask); 0 means all */
     bool ignore_time;            /* RFC 8995 2.6.1: no trusted clock; skip all times */
     const brski_env *env;        /* clock; NULL: default env */
+    brski_slice idevid_issuer;   /* own IDevID AKI extnValue TLV; empty: not checked */
 } brski_accept_opts;
 
 /*
@@ -46,7 +47,7 @@ BRSKI_MUST_USE brski_err brski_cms_signer_check(const brski_anchor_store *store,
  * CMS verification (brski_cms_verify), JSON parse of a voucher (not a
  * request) with unknown leaves ignored (RFC 8995 5.6.1 "MUST ignore"),
  * signer chain to a "masa" anchor of |store|, serial-number equal to opts->serial,
- * idevid-issuer not checked, nonce equal to opts->nonce (a nonceless
+ * idevid-issuer (when present and opts->idevid_issuer is set) equal to it, nonce equal to opts->nonce (a nonceless
  * voucher only with allow_nonceless; a voucher nonce when the pledge sent
  * none is rejected), expires-on not passed, assertion in opts->assertions,
  * a pinned-domain-cert present. On success |out| holds the voucher (clear
