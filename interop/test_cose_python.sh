@@ -14,6 +14,7 @@ PY=/usr/bin/python3
 ORACLE=$BRSKI_SHARED/oracles/cose_sign1_verify.py
 MASA=$BRSKI_BIN/masa/brski-masa
 PLEDGE=$BRSKI_BIN/pledge/brski-pledge
+REG=$BRSKI_BIN/registrar/brski-registrar
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -170,6 +171,40 @@ expect 1 "cBRSKI voucher.hex: rejected with the PVR nonce 23BFBBC9C2BCF213" \
     "$PLEDGE" verify-voucher --voucher cbrski-voucher.cose \
     --masa-anchor "$BRSKI_SHARED/vectors/spec/cbrski/masa_ca.pem" --serial JADA123456789 \
     --nonce I7+7ycK88hM= --at 2023-01-01T00:00:00Z
+
+# 5. COSE PVRs at the registrar (verify-pvr with the DTLS IDevID given as --idevid).
+V=$BRSKI_SHARED/vectors/spec/cbrski
+"$PY" -c 'import sys; open("cbrski-pvr.cose","wb").write(bytes.fromhex("".join(open(sys.argv[1]).read().split())))' \
+    "$V/pvr.hex"
+expect 0 "cBRSKI pvr.hex: verify-pvr (IDevID pledge.pem under masa_ca.pem)" "$REG" verify-pvr \
+    --pvr cbrski-pvr.cose --idevid-anchor "$V/masa_ca.pem" --idevid "$V/pledge.pem" \
+    --registrar-cert "$V/registrar.pem" --at 2023-01-01T00:00:00Z
+grep -q '"serial-number":"JADA123456789"' out.txt || bad "cBRSKI pvr.hex: printed JSON"
+expect 1 "cBRSKI pvr.hex: another registrar rejected" "$REG" verify-pvr --pvr cbrski-pvr.cose \
+    --idevid-anchor "$V/masa_ca.pem" --idevid "$V/pledge.pem" --registrar-cert registrar.crt \
+    --at 2023-01-01T00:00:00Z
+expect 1 "cBRSKI pvr.hex: signature by another IDevID rejected" "$REG" verify-pvr \
+    --pvr cbrski-pvr.cose --idevid-anchor "$V/masa_ca.pem" --idevid "$V/masa_ca.pem" \
+    --at 2023-01-01T00:00:00Z
+expect 2 "cBRSKI pvr.hex: --idevid required" "$REG" verify-pvr --pvr cbrski-pvr.cose \
+    --idevid-anchor "$V/masa_ca.pem"
+# An IDevID issued by an OpenSSL CA, our COSE PVR signed with it.
+key es256 mfg.key
+openssl req -x509 -new -key mfg.key -subj "/CN=COSE Interop Manufacturer" -days 365 \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -out mfg.crt 2>/dev/null
+key es256 dev.key
+openssl req -new -key dev.key -subj "/CN=COSE Device/serialNumber=COSE-DEV-1" -out dev.csr 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n' >dev.ext
+openssl x509 -req -in dev.csr -CA mfg.crt -CAkey mfg.key -CAcreateserial -days 365 \
+    -extfile dev.ext -out dev.crt 2>/dev/null
+expect 0 "make-pvr --format cose with an issued IDevID" "$PLEDGE" make-pvr --cert dev.crt \
+    --key dev.key --registrar-cert registrar.crt --format cose --out dev-pvr.cose
+expect 0 "oracle verifies that PVR" "$PY" "$ORACLE" dev-pvr.cose dev.crt
+expect 0 "verify-pvr accepts that PVR" "$REG" verify-pvr --pvr dev-pvr.cose \
+    --idevid-anchor mfg.crt --idevid dev.crt --registrar-cert registrar.crt
+expect 1 "verify-pvr rejects it under another manufacturer" "$REG" verify-pvr \
+    --pvr dev-pvr.cose --idevid-anchor domain.crt --idevid dev.crt
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
