@@ -36,10 +36,14 @@ brski_err brski_cose_signer_check(const brski_anchor_store *store, brski_purpose
     if (store == NULL || m == NULL) {
         return BRSKI_ERR_ARG;
     }
-    /* (a) An anchor's own key signed it. */
+    /* (a) An anchor's own key signed it (an anchor outside its validity does not count). */
     for (size_t i = 0; i < store->count; i++) {
         const brski_anchor *a = &store->anchors[i];
-        if (a->purpose == purpose && brski_cose_sign1_verify(m, a->cert.spki) == BRSKI_OK) {
+        if (a->purpose != purpose ||
+            (check_time && (now < a->cert.not_before || now > a->cert.not_after))) {
+            continue;
+        }
+        if (brski_cose_sign1_verify(m, a->cert.spki) == BRSKI_OK) {
             return BRSKI_OK;
         }
     }

@@ -166,6 +166,12 @@ static void test_voucher_cose_sign_and_accept(void **state)
                             &got),
                      BRSKI_OK);
     brski_voucher_clear(&got);
+    /* The same anchor outside its validity period does not count. */
+    f->now += 2 * 365 * 86400;
+    assert_int_equal(accept(f, brski_buf_slice(&stripped), &f->masa_der, "SN-1", nonce, false,
+                            &got),
+                     BRSKI_ERR_CRYPTO);
+    f->now -= 2 * 365 * 86400;
     /* Stripped, the root anchor alone cannot identify the signer. */
     assert_int_equal(accept(f, brski_buf_slice(&stripped), &f->root_der, "SN-1", nonce, false,
                             &got),

@@ -32,7 +32,7 @@ BRSKI_MUST_USE brski_err brski_voucher_cose_sign(const brski_voucher *v, brski_s
  * Checks who signed |m| against the anchors of |purpose| in |store|:
  * (a) the key of an anchor certificate verifies the signature (cBRSKI: the
  *     registrar strips x5bag, so the pledge verifies with the MASA key it
- *     holds); or
+ *     holds); with |check_time| the anchor must be valid at |now|; or
  * (b) the first x5bag/x5chain certificate verifies the signature and the
  *     certificates chain to an anchor under its policy (time checked at
  *     |now| when |check_time|).
