@@ -22,10 +22,10 @@
 #include "brski/log.h"
 #include "brski/signer.h"
 
-#define OID_EC_PUBKEY "1.2.840.10045.2.1"
-#define OID_RSA "1.2.840.113549.1.1.1"
-#define OID_ED25519 "1.3.101.112"
-#define OID_ED448 "1.3.101.113"
+#define OID_EC_PUBKEY BRSKI_OID_EC_PUBKEY
+#define OID_RSA BRSKI_OID_RSA_ENCRYPTION
+#define OID_ED25519 BRSKI_OID_ED25519
+#define OID_ED448 BRSKI_OID_ED448
 
 #define OID_EXT_SKI "2.5.29.14"
 #define OID_EXT_KU "2.5.29.15"
@@ -217,7 +217,8 @@ static brski_err parse_spki(brski_slice spki, spki_parts *out)
         brski_slice rseq;
         if (brski_der_expect(&alg, BRSKI_DER_NULL, &nul, NULL) != BRSKI_OK || nul.len != 0 ||
             alg.len != 0 || brski_der_expect(&rk, BRSKI_DER_SEQUENCE, &rseq, NULL) != BRSKI_OK ||
-            rk.len != 0 || brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
+            rk.len != 0 ||
+            brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_n, NULL) != BRSKI_OK ||
             brski_der_expect(&rseq, BRSKI_DER_INTEGER, &out->rsa_e, NULL) != BRSKI_OK ||
             rseq.len != 0 || !brski_der_int_is_minimal(out->rsa_n) ||
             !brski_der_int_is_minimal(out->rsa_e) || (out->rsa_n.p[0] & 0x80u) != 0 ||
@@ -256,41 +257,93 @@ brski_err brski_sha256(brski_slice data, uint8_t out[32])
     return BRSKI_OK;
 }
 
-/* Hash of |msg| for |alg|; |oid| gets the hash OID for a DigestInfo. */
-static brski_err hash_for(brski_sig_alg alg, brski_slice msg, uint8_t *out, size_t *out_len,
-                          const char **oid)
+/* Digest of |alg| and its OID (for a DigestInfo). */
+static brski_err sig_digest(brski_sig_alg alg, enum wc_HashType *ht, const char **oid)
 {
-    enum wc_HashType ht;
     switch (alg) {
     case BRSKI_SIG_ECDSA_SHA256:
     case BRSKI_SIG_RSA_SHA256:
-        ht = WC_HASH_TYPE_SHA256;
+        *ht = WC_HASH_TYPE_SHA256;
         *oid = "2.16.840.1.101.3.4.2.1";
-        break;
+        return BRSKI_OK;
     case BRSKI_SIG_ECDSA_SHA384:
     case BRSKI_SIG_RSA_SHA384:
-        ht = WC_HASH_TYPE_SHA384;
+        *ht = WC_HASH_TYPE_SHA384;
         *oid = "2.16.840.1.101.3.4.2.2";
-        break;
+        return BRSKI_OK;
     case BRSKI_SIG_ECDSA_SHA512:
     case BRSKI_SIG_RSA_SHA512:
-        ht = WC_HASH_TYPE_SHA512;
+        *ht = WC_HASH_TYPE_SHA512;
         *oid = "2.16.840.1.101.3.4.2.3";
-        break;
+        return BRSKI_OK;
     case BRSKI_SIG_ECDSA_SHA1:
     case BRSKI_SIG_RSA_SHA1:
-        ht = WC_HASH_TYPE_SHA;
+        *ht = WC_HASH_TYPE_SHA;
         *oid = "1.3.14.3.2.26";
-        break;
+        return BRSKI_OK;
     default:
         return BRSKI_ERR_UNSUPPORTED;
     }
+}
+
+brski_err brski_sig_hash(brski_sig_alg alg, brski_slice msg, uint8_t *out, size_t *out_len)
+{
+    enum wc_HashType ht;
+    const char *oid = NULL;
+    brski_err rv = sig_digest(alg, &ht, &oid);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
     int n = wc_HashGetDigestSize(ht);
+    if (msg.p == NULL) {
+        msg.p = (const uint8_t *)"";
+    }
     if (n <= 0 || wc_Hash(ht, msg.p, (word32)msg.len, out, (word32)n) != 0) {
         return BRSKI_ERR_CRYPTO;
     }
     *out_len = (size_t)n;
     return BRSKI_OK;
+}
+
+brski_err brski_rsa_digest_info(brski_sig_alg alg, brski_slice msg, brski_buf *out)
+{
+    enum wc_HashType ht;
+    const char *oid = NULL;
+    uint8_t hash[WC_MAX_DIGEST_SIZE];
+    size_t hlen = 0;
+    brski_err rv = sig_digest(alg, &ht, &oid);
+    if (rv == BRSKI_OK) {
+        rv = brski_sig_hash(alg, msg, hash, &hlen);
+    }
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    size_t start = out->len;
+    size_t m1 = 0;
+    size_t m2 = 0;
+    rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &m1);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(out, oid);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put(out, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(out, m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put(out, BRSKI_DER_OCTET_STRING, brski_slice_make(hash, hlen));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(out, m1);
+    }
+    if (rv != BRSKI_OK) {
+        out->len = start;
+    }
+    return rv;
 }
 
 /* Strict ECDSA-Sig-Value: SEQUENCE { r INTEGER, s INTEGER }, both positive and minimal. */
@@ -320,13 +373,12 @@ static brski_err verify_ecdsa(const spki_parts *sp, brski_sig_alg alg, brski_sig
 {
     uint8_t hash[WC_MAX_DIGEST_SIZE];
     size_t hlen = 0;
-    const char *hoid = NULL;
     uint8_t der[2 * 67 + 16];
     word32 der_len = sizeof(der);
     size_t flen = (sp->bits + 7) / 8;
     ecc_key key;
     int ok = 0;
-    brski_err rv = hash_for(alg, msg, hash, &hlen, &hoid);
+    brski_err rv = brski_sig_hash(alg, msg, hash, &hlen);
     if (rv != BRSKI_OK) {
         return rv;
     }
@@ -413,43 +465,24 @@ static brski_slice int_magnitude(brski_slice v)
 static brski_err verify_rsa(const spki_parts *sp, brski_sig_alg alg, brski_slice msg,
                             brski_slice sig)
 {
-    uint8_t hash[WC_MAX_DIGEST_SIZE];
-    size_t hlen = 0;
-    const char *hoid = NULL;
-    brski_err rv = hash_for(alg, msg, hash, &hlen, &hoid);
-    if (rv != BRSKI_OK) {
-        return rv;
-    }
     brski_slice n = int_magnitude(sp->rsa_n);
     brski_slice e = int_magnitude(sp->rsa_e);
     /* RFC 8017 8.2.2 step 1: the signature has the modulus length. */
     if (sp->bits < 1024 || sp->bits > RSA_MAX_BITS || sig.len != n.len) {
         return BRSKI_ERR_CRYPTO;
     }
-    /* Expected DigestInfo (RFC 8017 9.2): SEQUENCE { AlgId { oid, NULL }, OCTET STRING }. */
+    /*
+     * RFC 8017 5.2.2 (RSAVP1) step 1: "If the signature representative s is
+     * not between 0 and n - 1, output 'signature representative out of
+     * range'". wolfCrypt 5.5.4 accepts s + n (Wycheproof tcId 244).
+     */
+    if (memcmp(sig.p, n.p, n.len) >= 0) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 8017 5.2.2: RSA signature not below the modulus");
+        return BRSKI_ERR_CRYPTO;
+    }
     brski_buf di;
     brski_buf_init(&di, 128);
-    size_t m1 = 0;
-    size_t m2 = 0;
-    rv = brski_der_begin(&di, BRSKI_DER_SEQUENCE, &m1);
-    if (rv == BRSKI_OK) {
-        rv = brski_der_begin(&di, BRSKI_DER_SEQUENCE, &m2);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put_oid(&di, hoid);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put(&di, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_end(&di, m2);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put(&di, BRSKI_DER_OCTET_STRING, brski_slice_make(hash, hlen));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_end(&di, m1);
-    }
+    brski_err rv = brski_rsa_digest_info(alg, msg, &di);
     if (rv != BRSKI_OK) {
         brski_buf_clear(&di);
         return rv;
@@ -538,6 +571,48 @@ brski_err brski_cert_verify_signed_by(const brski_cert *child, const brski_cert 
 
 /* ---- names ---- */
 
+/* RFC 3629 4: well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+static bool utf8_valid(brski_slice v)
+{
+    size_t i = 0;
+    while (i < v.len) {
+        uint8_t b = v.p[i];
+        size_t n;
+        uint32_t cp;
+        if (b < 0x80u) {
+            i++;
+            continue;
+        } else if (b >= 0xc2u && b <= 0xdfu) {
+            n = 1;
+            cp = b & 0x1fu;
+        } else if (b >= 0xe0u && b <= 0xefu) {
+            n = 2;
+            cp = b & 0x0fu;
+        } else if (b >= 0xf0u && b <= 0xf4u) {
+            n = 3;
+            cp = b & 0x07u;
+        } else {
+            return false;
+        }
+        if (v.len - i - 1 < n) {
+            return false;
+        }
+        for (size_t k = 1; k <= n; k++) {
+            uint8_t c = v.p[i + k];
+            if ((c & 0xc0u) != 0x80u) {
+                return false;
+            }
+            cp = (cp << 6) | (c & 0x3fu);
+        }
+        if ((n == 2 && cp < 0x800u) || (n == 3 && (cp < 0x10000u || cp > 0x10ffffu)) ||
+            (cp >= 0xd800u && cp <= 0xdfffu)) {
+            return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
 /* Copies a directory string value to UTF-8 text; BMPString converted, NUL rejected. */
 static brski_err string_value(uint8_t tag, brski_slice v, char *out, size_t cap)
 {
@@ -578,6 +653,9 @@ static brski_err string_value(uint8_t tag, brski_slice v, char *out, size_t cap)
     if (tag != BRSKI_DER_PRINTABLE_STRING && tag != BRSKI_DER_UTF8_STRING &&
         tag != BRSKI_DER_IA5_STRING && tag != BRSKI_DER_T61_STRING) {
         return BRSKI_ERR_UNSUPPORTED;
+    }
+    if (tag == BRSKI_DER_UTF8_STRING && !utf8_valid(v)) {
+        return BRSKI_ERR_MALFORMED;
     }
     if (v.len >= cap) {
         return BRSKI_ERR_TOOBIG;
@@ -676,6 +754,21 @@ brski_err brski_name_get(brski_slice name, const char *oid, char *out, size_t ca
     }
     out[0] = '\0';
     return rv == BRSKI_OK ? BRSKI_ERR_NOTFOUND : rv;
+}
+
+/* Structure and string encodings of every attribute (other value types pass). */
+static brski_err name_check_cb(void *ctx, brski_slice oid, uint8_t tag, brski_slice value,
+                               bool first)
+{
+    char tmp[1024];
+    char oidtxt[BRSKI_OID_STR_MAX + 1];
+    (void)ctx;
+    (void)first;
+    if (brski_der_oid_to_str(oid, oidtxt, sizeof(oidtxt)) != BRSKI_OK) {
+        return BRSKI_ERR_MALFORMED;
+    }
+    return string_value(tag, value, tmp, sizeof(tmp)) == BRSKI_ERR_MALFORMED ? BRSKI_ERR_MALFORMED
+                                                                           : BRSKI_OK;
 }
 
 typedef struct name_str_ctx {
@@ -848,6 +941,10 @@ static brski_err ext_key_usage(brski_cert *c, brski_slice v)
         return bad("keyUsage");
     }
     uint16_t mask = 0;
+    /* RFC 5280 4.2.1.3: "at least one of the bits MUST be set to 1". */
+    if (bits.len == 0) {
+        return bad("keyUsage (no bits)");
+    }
     for (unsigned i = 0; i < 9; i++) {
         size_t byte = i / 8;
         if (byte < bits.len && (bits.p[byte] & (0x80u >> (i % 8))) != 0) {
@@ -930,7 +1027,8 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
                 return bad("subjectAltName iPAddress");
             }
             if (c->san_ip_count >= BRSKI_X509_MAX_SAN) {
-                return BRSKI_ERR_UNSUPPORTED;
+                c->san_truncated = true;
+                continue;
             }
             memcpy(c->san_ip[c->san_ip_count], gn.p, gn.len);
             c->san_ip_len[c->san_ip_count] = gn.len;
@@ -941,7 +1039,8 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
             continue;
         }
         if (c->san_dns_count >= BRSKI_X509_MAX_SAN) {
-            return BRSKI_ERR_UNSUPPORTED;
+            c->san_truncated = true;
+            continue;
         }
         brski_err rv = copy_text(gn, c->san_dns[c->san_dns_count], sizeof(c->san_dns[0]));
         if (rv != BRSKI_OK) {
@@ -1143,13 +1242,10 @@ static brski_err parse_tbs(brski_cert *c, brski_slice tbs)
     if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &x, &c->subject) != BRSKI_OK) {
         return bad("subject");
     }
-    char tmp[8];
-    rv = brski_name_get(c->issuer, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL);
-    if (rv == BRSKI_ERR_MALFORMED) {
+    if (name_walk(c->issuer, name_check_cb, NULL) != BRSKI_OK) {
         return bad("issuer Name");
     }
-    rv = brski_name_get(c->subject, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL);
-    if (rv == BRSKI_ERR_MALFORMED) {
+    if (name_walk(c->subject, name_check_cb, NULL) != BRSKI_OK) {
         return bad("subject Name");
     }
     if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &x, &c->spki) != BRSKI_OK) {
@@ -1778,9 +1874,7 @@ brski_err brski_csr_parse(brski_slice der, brski_csr *out)
         brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed CertificationRequestInfo");
         goto fail;
     }
-    char tmp[8];
-    if (brski_name_get(out->subject, BRSKI_OID_AT_CN, tmp, sizeof(tmp), NULL) ==
-        BRSKI_ERR_MALFORMED) {
+    if (name_walk(out->subject, name_check_cb, NULL) != BRSKI_OK) {
         brski_log(BRSKI_LOG_WARN, "x509: RFC 2986 4.1: malformed subject");
         goto fail;
     }

@@ -228,6 +228,106 @@ static void test_signer_file_modes_and_openssl_keys(void **state)
     brski_signer_free(s);
 }
 
+static void spki_of(brski_signer *s, brski_buf *out);
+
+/* Splits a traditional ECPrivateKey into its private scalar and public point. */
+static void ec_parts(brski_signer *s, brski_buf *der, brski_slice *d, brski_slice *pub)
+{
+    brski_buf_init(der, 4096);
+    assert_int_equal(brski_signer_export_der(s, true, der), BRSKI_OK);
+    brski_slice in = brski_buf_slice(der);
+    brski_slice seq;
+    brski_slice x;
+    brski_slice bits;
+    assert_int_equal(brski_der_expect(&in, BRSKI_DER_SEQUENCE, &seq, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_INTEGER, &x, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_OCTET_STRING, d, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_CONTEXT_CONS(0), &x, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_CONTEXT_CONS(1), &x, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&x, BRSKI_DER_BIT_STRING, &bits, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_bitstring(bits, false, pub, NULL), BRSKI_OK);
+}
+
+static void test_signer_rejects_mismatched_ec_public_key(void **state)
+{
+    (void)state;
+    brski_signer *a = NULL;
+    brski_signer *b = NULL;
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &a), BRSKI_OK);
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &b), BRSKI_OK);
+    brski_buf da;
+    brski_buf db;
+    brski_slice d_a;
+    brski_slice pub_a;
+    brski_slice d_b;
+    brski_slice pub_b;
+    ec_parts(a, &da, &d_a, &pub_a);
+    ec_parts(b, &db, &d_b, &pub_b);
+    /* ECPrivateKey { 1, d(a), [0] P-256, [1] pub(b) } */
+    brski_buf bad;
+    brski_buf_init(&bad, 4096);
+    size_t m = 0;
+    size_t m0 = 0;
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_SEQUENCE, &m), BRSKI_OK);
+    assert_int_equal(brski_der_put_u64(&bad, 1), BRSKI_OK);
+    assert_int_equal(brski_der_put(&bad, BRSKI_DER_OCTET_STRING, d_a), BRSKI_OK);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_CONTEXT_CONS(0), &m0), BRSKI_OK);
+    assert_int_equal(brski_der_put_oid(&bad, "1.2.840.10045.3.1.7"), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m0), BRSKI_OK);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_CONTEXT_CONS(1), &m0), BRSKI_OK);
+    assert_int_equal(brski_der_put_bitstring(&bad, pub_b), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m0), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m), BRSKI_OK);
+    brski_signer *c = NULL;
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&bad), &c), BRSKI_ERR_MALFORMED);
+    assert_null(c);
+    /* The same structure with the matching point loads. */
+    brski_buf_reset(&bad);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_SEQUENCE, &m), BRSKI_OK);
+    assert_int_equal(brski_der_put_u64(&bad, 1), BRSKI_OK);
+    assert_int_equal(brski_der_put(&bad, BRSKI_DER_OCTET_STRING, d_a), BRSKI_OK);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_CONTEXT_CONS(0), &m0), BRSKI_OK);
+    assert_int_equal(brski_der_put_oid(&bad, "1.2.840.10045.3.1.7"), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m0), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m), BRSKI_OK);
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&bad), &c), BRSKI_OK);
+    brski_buf spki_a;
+    brski_buf spki_c;
+    spki_of(a, &spki_a);
+    spki_of(c, &spki_c);
+    assert_true(brski_slice_eq(brski_buf_slice(&spki_a), brski_buf_slice(&spki_c)));
+    brski_buf_clear(&spki_a);
+    brski_buf_clear(&spki_c);
+    brski_signer_free(c);
+    brski_buf_wipe(&bad);
+    brski_buf_wipe(&da);
+    brski_buf_wipe(&db);
+    brski_signer_free(a);
+    brski_signer_free(b);
+}
+
+static void test_signer_rejects_corrupt_rsa_key(void **state)
+{
+    (void)state;
+    brski_buf pem;
+    brski_buf der;
+    brski_signer *s = NULL;
+    test_read_vector("spec/rfc8366bis/vendor-rsa3072.key.pem", &pem);
+    brski_buf_init(&der, 8192);
+    assert_int_equal(brski_pem_decode(brski_buf_slice(&pem), "RSA PRIVATE KEY", 0, &der, NULL, 0),
+                     BRSKI_OK);
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&der), &s), BRSKI_OK);
+    assert_int_equal(brski_signer_key_bits(s), 3072);
+    brski_signer_free(s);
+    s = NULL;
+    /* A byte near the end lies in the CRT coefficients (dP, dQ, qInv). */
+    der.p[der.len - 100] ^= 0x5a;
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&der), &s), BRSKI_ERR_MALFORMED);
+    assert_null(s);
+    brski_buf_wipe(&der);
+    brski_buf_wipe(&pem);
+}
+
 static void test_signer_key_alg_names(void **state)
 {
     (void)state;
@@ -440,6 +540,129 @@ static void test_signer_cert_build_round_trips(void **state)
     build_chain(BRSKI_ALG_RSA2048, BRSKI_ALG_P256);
 }
 
+static void test_signer_csr_from_openssl_parses(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir();
+    char cmd[1400];
+    char path[512];
+    char txt[64];
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout %s/k "
+             "-subj /CN=pledge/serialNumber=00-D0-E5-F2-00-07 -outform DER -out %s/r.der "
+             ">/dev/null 2>&1",
+             dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/r.der", dir);
+    brski_buf der;
+    brski_buf_init(&der, BRSKI_MAX_CSR);
+    assert_int_equal(brski_file_read(path, &der), BRSKI_OK);
+    brski_csr req;
+    assert_int_equal(brski_csr_parse(brski_buf_slice(&der), &req), BRSKI_OK);
+    assert_int_equal(req.key_type, BRSKI_KEY_EC);
+    assert_int_equal(req.key_bits, 384);
+    assert_int_equal(req.sig_alg, BRSKI_SIG_ECDSA_SHA256);
+    assert_int_equal(brski_name_get(req.subject, BRSKI_OID_AT_SERIAL_NUMBER, txt, sizeof(txt),
+                                    NULL),
+                     BRSKI_OK);
+    assert_string_equal(txt, "00-D0-E5-F2-00-07");
+    brski_csr_clear(&req);
+    /* Truncated and oversized requests are refused without a crash. */
+    assert_int_equal(brski_csr_parse(brski_slice_make(der.p, der.len - 1), &req),
+                     BRSKI_ERR_MALFORMED);
+    uint8_t *big = calloc(1, BRSKI_MAX_CSR + 1);
+    assert_non_null(big);
+    assert_int_equal(brski_csr_parse(brski_slice_make(big, BRSKI_MAX_CSR + 1), &req),
+                     BRSKI_ERR_TOOBIG);
+    free(big);
+    brski_buf_clear(&der);
+}
+
+/* Builds a P-256 self-signed certificate with |extra| and a subject CN |cn| (UTF8String). */
+static brski_err build_odd(brski_signer *key, const char *cn, const brski_ext_raw *extra,
+                           size_t n, brski_cert *out)
+{
+    brski_buf name;
+    brski_buf spki;
+    brski_buf der;
+    brski_buf_init(&name, 1024);
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    spki_of(key, &spki);
+    const brski_name_attr attrs[] = {{BRSKI_OID_AT_CN, BRSKI_DER_UTF8_STRING, cn}};
+    assert_int_equal(brski_name_build(attrs, 1, &name), BRSKI_OK);
+    brski_cert_template t;
+    memset(&t, 0, sizeof(t));
+    t.subject = brski_buf_slice(&name);
+    t.spki = brski_buf_slice(&spki);
+    t.not_before = now;
+    t.not_after = now + 86400;
+    t.path_len = -1;
+    t.extra = extra;
+    t.extra_count = n;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(extra[i].oid, "2.5.29.19") == 0) {
+            t.no_basic_constraints = true;
+        }
+    }
+    assert_int_equal(brski_cert_build(&t, key, &env, &der), BRSKI_OK);
+    brski_err rv = brski_cert_parse(brski_buf_slice(&der), out);
+    brski_buf_clear(&name);
+    brski_buf_clear(&spki);
+    brski_buf_clear(&der);
+    return rv;
+}
+
+static void test_signer_parser_rejects_odd_extensions(void **state)
+{
+    (void)state;
+    brski_signer *k = NULL;
+    brski_cert c;
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &k), BRSKI_OK);
+    /* Baseline parses, with an unknown critical extension recorded for policy. */
+    const brski_ext_raw crit[] = {{"1.2.3.4", true, brski_slice_make("\x05\x00", 2)}};
+    assert_int_equal(build_odd(k, "ok", crit, 1, &c), BRSKI_OK);
+    assert_string_equal(c.unknown_critical, "1.2.3.4");
+    assert_true(c.has_basic_constraints);
+    assert_false(c.basic_constraints_critical);
+    brski_cert_clear(&c);
+    /* Ten dNSNames: the first BRSKI_X509_MAX_SAN are kept and the rest flagged. */
+    const brski_ext_raw many[] = {
+        {"2.5.29.17", false,
+         brski_slice_make("\x30\x1e\x82\x01\x61\x82\x01\x62\x82\x01\x63\x82\x01\x64"
+                          "\x82\x01\x65\x82\x01\x66\x82\x01\x67\x82\x01\x68\x82\x01\x69"
+                          "\x82\x01\x6a",
+                          32)}};
+    assert_int_equal(build_odd(k, "many", many, 1, &c), BRSKI_OK);
+    assert_int_equal(c.san_dns_count, BRSKI_X509_MAX_SAN);
+    assert_true(c.san_truncated);
+    assert_string_equal(c.san_dns[7], "h");
+    brski_cert_clear(&c);
+    /* Invalid UTF-8 in the subject. */
+    assert_int_equal(build_odd(k, "bad \xc0\xaf", NULL, 0, &c), BRSKI_ERR_MALFORMED);
+    /* keyUsage with no bit set (RFC 5280 4.2.1.3). */
+    const brski_ext_raw ku[] = {{"2.5.29.15", true, brski_slice_make("\x03\x01\x00", 3)}};
+    assert_int_equal(build_odd(k, "ku", ku, 1, &c), BRSKI_ERR_MALFORMED);
+    /* A second subjectKeyIdentifier (RFC 5280 4.2: one instance per extension). */
+    const brski_ext_raw dup[] = {{"2.5.29.14", false, brski_slice_make("\x04\x01\x01", 3)}};
+    assert_int_equal(build_odd(k, "dup", dup, 1, &c), BRSKI_ERR_MALFORMED);
+    /* MASA URL as UTF8String instead of IA5String (RFC 8995 2.3.2). */
+    const brski_ext_raw masa[] = {{BRSKI_OID_MASA_URL, false, brski_slice_make("\x0c\x01x", 3)}};
+    assert_int_equal(build_odd(k, "masa", masa, 1, &c), BRSKI_ERR_MALFORMED);
+    /* cA explicitly FALSE is not DER. */
+    const brski_ext_raw cafalse[] = {
+        {"2.5.29.19", false, brski_slice_make("\x30\x03\x01\x01\x00", 5)}};
+    assert_int_equal(build_odd(k, "cafalse", cafalse, 1, &c), BRSKI_ERR_MALFORMED);
+    /* The same extension with cA TRUE and pathLen 0 parses. */
+    const brski_ext_raw catrue[] = {
+        {"2.5.29.19", true, brski_slice_make("\x30\x06\x01\x01\xff\x02\x01\x00", 8)}};
+    assert_int_equal(build_odd(k, "catrue", catrue, 1, &c), BRSKI_OK);
+    assert_true(c.is_ca);
+    assert_true(c.basic_constraints_critical);
+    assert_int_equal(c.path_len, 0);
+    brski_cert_clear(&c);
+    brski_signer_free(k);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -454,7 +677,11 @@ int main(void)
         cmocka_unit_test(test_signer_loads_spec_keys),
         cmocka_unit_test(test_signer_file_modes_and_openssl_keys),
         cmocka_unit_test(test_signer_key_alg_names),
+        cmocka_unit_test(test_signer_rejects_corrupt_rsa_key),
+        cmocka_unit_test(test_signer_rejects_mismatched_ec_public_key),
         cmocka_unit_test(test_signer_cert_build_round_trips),
+        cmocka_unit_test(test_signer_csr_from_openssl_parses),
+        cmocka_unit_test(test_signer_parser_rejects_odd_extensions),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
