@@ -308,6 +308,9 @@ brski_err brski_voucher_json_parse(brski_slice in, unsigned flags, brski_voucher
     rv = (flags & BRSKI_VJSON_NO_VALIDATE) != 0 ? BRSKI_OK : brski_voucher_validate(out);
 out:
     json_decref(root);
+    if (rv != BRSKI_OK) {
+        brski_voucher_clear(out);
+    }
     return rv;
 }
 

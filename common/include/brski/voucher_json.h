@@ -20,8 +20,8 @@
 #define BRSKI_VJSON_NO_VALIDATE 0x2u   /* skip brski_voucher_validate (for diagnostics only) */
 
 /*
- * Parses |in| into |out| (which the function initialises; clear it with
- * brski_voucher_clear even on failure). Duplicate member names, nesting
+ * Parses |in| into |out| (which the function initialises; on failure it is
+ * left empty, and brski_voucher_clear on it is harmless). Duplicate member names, nesting
  * deeper than BRSKI_VOUCHER_JSON_MAX_DEPTH, trailing bytes, wrong JSON types,
  * unknown members (unless BRSKI_VJSON_ALLOW_UNKNOWN), bad base64 and bad
  * dates are rejected, then the message is validated (brski_voucher_validate).
