@@ -128,6 +128,11 @@ brski_err brski_voucher_cose_accept(brski_slice cose, const brski_anchor_store *
         rv = BRSKI_ERR_MALFORMED;
         goto out;
     }
+    /* The same model rules (required leaves, sizes) as the JSON decoder applies. */
+    rv = brski_voucher_validate(out);
+    if (rv != BRSKI_OK) {
+        goto out;
+    }
     /*
      * RFC 8995 5.6.1: "The pledge MUST verify the serial-number field of the
      * signed voucher matches the pledge's own serial-number."

@@ -69,7 +69,8 @@ int registrar_verify_pvr_cose(brski_slice pvr, const brski_anchor_store *store,
         goto done;
     }
     if (brski_voucher_cbor_parse(m.payload, 0, &v) != BRSKI_OK ||
-        v.kind != BRSKI_KIND_VOUCHER_REQUEST || v.serial_number == NULL) {
+        v.kind != BRSKI_KIND_VOUCHER_REQUEST || brski_voucher_validate(&v) != BRSKI_OK ||
+        v.serial_number == NULL) {
         ret = cose_reject("rfc8366bis 9.3: not a valid ietf-voucher-request:voucher");
         goto done;
     }
