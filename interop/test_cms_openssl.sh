@@ -77,8 +77,8 @@ expect 1 "verify-voucher after the signer expired" "$PLEDGE" verify-voucher --vo
     --masa-anchor root.crt --serial IOP-0001 --nonce "$NONCE" --at 2100-01-01T00:00:00Z
 expect 1 "verify-voucher wrong anchor" "$PLEDGE" verify-voucher --voucher voucher.p7 \
     --masa-anchor domain.crt --serial IOP-0001 --nonce "$NONCE"
-expect 2 "sign-voucher --format cose not available" "$MASA" sign-voucher --key masa.key \
-    --cert masa.crt --serial IOP-0001 --pinned-domain-cert domain.crt --format cose --out x.p7
+expect 0 "sign-voucher --format cose" "$MASA" sign-voucher --key masa.key \
+    --cert masa.crt --serial IOP-0001 --pinned-domain-cert domain.crt --format cose --out x.cose
 expect 2 "sign-voucher --format bogus" "$MASA" sign-voucher --key masa.key \
     --cert masa.crt --serial IOP-0001 --pinned-domain-cert domain.crt --format json --out x.p7
 

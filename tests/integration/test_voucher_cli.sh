@@ -50,7 +50,8 @@ expect 1 "nonce" "voucher nonce but the pledge sent none" "$PLEDGE" verify-vouch
     --masa-anchor "$V/masa.crt.pem" --serial $SN --at $AT
 expect 1 "no-path" "domain CA is not a MASA anchor" "$PLEDGE" verify-voucher --voucher "$VCH" \
     --masa-anchor "$V/ownerca_secp384r1.crt.pem" --serial $SN --nonce $N --at $AT
-expect 1 "COSE" "COSE voucher detected" "$PLEDGE" verify-voucher \
+expect 1 "RFC 9254" "COSE voucher in the old Minerva encoding (text assertion) rejected" \
+    "$PLEDGE" verify-voucher \
     --voucher "$P/AnimaGUS-minerva-voucher/voucher_00-D0-E5-F2-00-02.vch" \
     --masa-anchor "$V/masa.crt.pem" --serial $SN --nonce $N --at $AT
 base64 -d "$P/nqminds-brski/voucher.b64" >"$T/nq.der"
