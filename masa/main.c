@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "brski/log.h"
+#include "cmds.h"
 
 typedef int (*cmd_fn)(int argc, char **argv);
 
@@ -16,6 +17,7 @@ typedef struct cmd_entry {
 } cmd_entry;
 
 static const cmd_entry cmds[] = {
+    {"sign-voucher", masa_cmd_sign_voucher, "sign an offline voucher (CMS)"},
     {NULL, NULL, NULL},
 };
 

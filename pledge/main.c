@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "brski/log.h"
+#include "cmds.h"
 
 typedef int (*cmd_fn)(int argc, char **argv);
 
@@ -16,6 +17,8 @@ typedef struct cmd_entry {
 } cmd_entry;
 
 static const cmd_entry cmds[] = {
+    {"make-pvr", pledge_cmd_make_pvr, "build a signed pledge voucher-request (offline)"},
+    {"verify-voucher", pledge_cmd_verify_voucher, "accept or reject a voucher as the pledge would"},
     {NULL, NULL, NULL},
 };
 

@@ -73,7 +73,12 @@ BRSKI_MUST_USE brski_err brski_config_get_bool(brski_config *cfg, const char *se
 BRSKI_MUST_USE brski_err brski_config_path(const brski_config *cfg, const char *value, char *out,
                                            size_t cap);
 
-/* Number of distinct sections named |prefix|* (e.g. "anchor "), in file order via |idx|. */
+/*
+ * Name of the |idx|-th distinct section (0-based, in order of first
+ * appearance; "" for keys before any header) or NULL past the end. Only
+ * sections holding at least one key are listed. Callers filter by prefix
+ * (e.g. "anchor ").
+ */
 const char *brski_config_section_at(const brski_config *cfg, size_t idx);
 
 /*

@@ -99,4 +99,73 @@ static inline void brski_voucher_mark(brski_voucher *v, brski_leaf leaf)
     v->present |= 1u << (unsigned)leaf;
 }
 
+/* Size limits on every leaf (bytes after base64 decoding, or characters). */
+#define BRSKI_VOUCHER_MAX_SERIAL 128u       /* serial-number */
+#define BRSKI_VOUCHER_MAX_NONCE_TEXT 64u    /* nonce as JSON text */
+#define BRSKI_VOUCHER_MIN_NONCE 8u          /* binary {length 8..32} */
+#define BRSKI_VOUCHER_MAX_NONCE 32u
+#define BRSKI_VOUCHER_MAX_URI 1024u         /* est-domain, additional-configuration-url */
+#define BRSKI_VOUCHER_MAX_ISSUER 128u       /* idevid-issuer (AKI extnValue TLV) */
+#define BRSKI_VOUCHER_MAX_PUBK 2048u        /* *-pubk (SubjectPublicKeyInfo DER) */
+#define BRSKI_VOUCHER_MAX_PROPRIETARY 4096u /* manufacturer-proprietary */
+#define BRSKI_VOUCHER_MAX_EXTENSIONS 1024u  /* extensions, as encoded */
+#define BRSKI_VOUCHER_MAX_AGENT_DATA 8192u  /* agent-signed-data */
+/* certificates use BRSKI_MAX_CERT; prior-signed-voucher-request BRSKI_MAX_VOUCHER */
+
+/* Initialises |v| as an empty message of |kind| (no allocation). */
+void brski_voucher_init(brski_voucher *v, brski_voucher_kind kind);
+
+/* Frees every owned leaf; |v| is empty (same kind) afterwards. NULL is a no-op. */
+void brski_voucher_clear(brski_voucher *v);
+
+/* RFC 7951 member name of |leaf| ("pinned-domain-cert"); NULL when out of range. */
+const char *brski_voucher_leaf_name(brski_leaf leaf);
+
+/* Looks a member name up; false when no leaf has that name. */
+bool brski_voucher_leaf_from_name(const char *name, brski_leaf *out);
+
+/* True when |leaf| is part of the YANG module of |kind|. */
+bool brski_voucher_leaf_allowed(brski_voucher_kind kind, brski_leaf leaf);
+
+/* Enumeration name of |a| ("proximity"); NULL when out of range. */
+const char *brski_assertion_name(brski_assertion a);
+
+/* Parses an assertion name; BRSKI_ERR_MALFORMED for anything else. */
+BRSKI_MUST_USE brski_err brski_assertion_parse(const char *s, brski_assertion *out);
+
+/*
+ * Stores a copy of |val| in the binary leaf |leaf| and marks it present.
+ * BRSKI_ERR_ARG when |leaf| is not a binary leaf, _TOOBIG over its limit,
+ * _NOMEM.
+ */
+BRSKI_MUST_USE brski_err brski_voucher_set_bytes(brski_voucher *v, brski_leaf leaf,
+                                                 brski_slice val);
+
+/*
+ * Stores a copy of the string |s| in a string leaf (serial-number,
+ * est-domain, additional-configuration-url). Also accepts BRSKI_LEAF_NONCE,
+ * which sets nonce_text to |s| and the nonce bytes to its base64 (standard
+ * or url-safe) decoding. BRSKI_ERR_TOOBIG over the limit, _MALFORMED for
+ * control characters or an undecodable nonce, _ARG for other leaves.
+ */
+BRSKI_MUST_USE brski_err brski_voucher_set_str(brski_voucher *v, brski_leaf leaf, const char *s);
+
+/* Sets a yang:date-and-time leaf (created-on, expires-on, last-renewal-date). */
+BRSKI_MUST_USE brski_err brski_voucher_set_time(brski_voucher *v, brski_leaf leaf, int64_t t);
+
+/*
+ * Strict validation of a decoded message.
+ * - Every present leaf belongs to the module of v->kind.
+ * - Voucher (RFC 8366 5.3, RFC 8995 5.6): created-on, assertion and
+ *   serial-number are required, and a pinned-domain-cert or (rfc8366bis)
+ *   pinned-domain-pubk(-sha256).
+ * - Voucher-request (RFC 8995 5.2, rfc8366bis 9): serial-number required.
+ * - last-renewal-date needs expires-on (RFC 8366 YANG must '../expires-on');
+ *   expires-on is not before created-on.
+ * - Size limits above; the nonce decodes to 8..32 bytes; *-pubk-sha256 is
+ *   32 bytes.
+ * BRSKI_ERR_MALFORMED with one log line naming the leaf and the rule.
+ */
+BRSKI_MUST_USE brski_err brski_voucher_validate(const brski_voucher *v);
+
 #endif

@@ -1,0 +1,671 @@
+/*
+ * cms.c - CMS SignedData sign (wolfSSL PKCS#7) and strict verify (own DER
+ * walk + wolfCrypt signature check) for vouchers, RFC 5652 / RFC 8366 5.4.
+ */
+#include "brski/cms.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/pkcs7.h>
+#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/sha512.h>
+
+#include "brski/der.h"
+#include "brski/log.h"
+#include "brski/signer.h"
+
+#define OID_ATTR_CONTENT_TYPE "1.2.840.113549.1.9.3"
+#define OID_ATTR_MESSAGE_DIGEST "1.2.840.113549.1.9.4"
+#define OID_ATTR_SIGNING_TIME "1.2.840.113549.1.9.5"
+#define OID_SHA256 "2.16.840.1.101.3.4.2.1"
+#define OID_SHA384 "2.16.840.1.101.3.4.2.2"
+#define OID_SHA512 "2.16.840.1.101.3.4.2.3"
+
+typedef enum digest_alg { DG_NONE = 0, DG_SHA256, DG_SHA384, DG_SHA512 } digest_alg;
+
+static brski_err bad(const char *what)
+{
+    brski_log(BRSKI_LOG_WARN, "cms: RFC 5652: %s", what);
+    return BRSKI_ERR_MALFORMED;
+}
+
+void brski_cms_signed_clear(brski_cms_signed *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    free(s->content);
+    if (s->certs != NULL) {
+        brski_certs_free(s->certs, s->cert_count);
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+const brski_cert *brski_cms_signer(const brski_cms_signed *s)
+{
+    if (s->certs == NULL || s->signer_index >= s->cert_count) {
+        return NULL;
+    }
+    return &s->certs[s->signer_index];
+}
+
+/* AlgorithmIdentifier with absent or NULL parameters; |oid| gets the OID content. */
+static brski_err read_alg_id(brski_slice *in, brski_slice *oid, bool params_allowed)
+{
+    brski_slice seq, p;
+    if (brski_der_expect(in, BRSKI_DER_SEQUENCE, &seq, NULL) != BRSKI_OK ||
+        brski_der_expect(&seq, BRSKI_DER_OID, oid, NULL) != BRSKI_OK) {
+        return bad("bad AlgorithmIdentifier");
+    }
+    if (seq.len > 0) {
+        if (!params_allowed || brski_der_expect(&seq, BRSKI_DER_NULL, &p, NULL) != BRSKI_OK ||
+            p.len != 0 || seq.len != 0) {
+            return bad("unexpected AlgorithmIdentifier parameters");
+        }
+    }
+    return BRSKI_OK;
+}
+
+static digest_alg digest_from_oid(brski_slice oid)
+{
+    if (brski_der_oid_eq(oid, OID_SHA256)) {
+        return DG_SHA256;
+    }
+    if (brski_der_oid_eq(oid, OID_SHA384)) {
+        return DG_SHA384;
+    }
+    if (brski_der_oid_eq(oid, OID_SHA512)) {
+        return DG_SHA512;
+    }
+    return DG_NONE;
+}
+
+static brski_err digest(digest_alg alg, brski_slice data, uint8_t *out, size_t *out_len)
+{
+    int r;
+    if (data.len > UINT32_MAX) {
+        return BRSKI_ERR_TOOBIG;
+    }
+    switch (alg) {
+    case DG_SHA256:
+        *out_len = WC_SHA256_DIGEST_SIZE;
+        r = wc_Sha256Hash(data.p, (word32)data.len, out);
+        break;
+    case DG_SHA384:
+        *out_len = WC_SHA384_DIGEST_SIZE;
+        r = wc_Sha384Hash(data.p, (word32)data.len, out);
+        break;
+    case DG_SHA512:
+        *out_len = WC_SHA512_DIGEST_SIZE;
+        r = wc_Sha512Hash(data.p, (word32)data.len, out);
+        break;
+    default:
+        return BRSKI_ERR_UNSUPPORTED;
+    }
+    return r == 0 ? BRSKI_OK : BRSKI_ERR_CRYPTO;
+}
+
+/*
+ * Maps the SignerInfo signatureAlgorithm and digestAlgorithm to one of our
+ * algorithms; the digest must be the one the signature algorithm names.
+ */
+static brski_err map_sig_alg(brski_slice oid, digest_alg dg, brski_sig_alg *out)
+{
+    static const struct {
+        const char *oid;
+        digest_alg dg;
+        brski_sig_alg alg;
+    } map[] = {
+        {"1.2.840.10045.4.3.2", DG_SHA256, BRSKI_SIG_ECDSA_SHA256},
+        {"1.2.840.10045.4.3.3", DG_SHA384, BRSKI_SIG_ECDSA_SHA384},
+        {"1.2.840.10045.4.3.4", DG_SHA512, BRSKI_SIG_ECDSA_SHA512},
+        /* id-ecPublicKey as signatureAlgorithm: the digest algorithm decides. */
+        {"1.2.840.10045.2.1", DG_SHA256, BRSKI_SIG_ECDSA_SHA256},
+        {"1.2.840.10045.2.1", DG_SHA384, BRSKI_SIG_ECDSA_SHA384},
+        {"1.2.840.10045.2.1", DG_SHA512, BRSKI_SIG_ECDSA_SHA512},
+        /* RFC 8419 3.1: Ed25519 with SHA-512 as the message digest. */
+        {"1.3.101.112", DG_SHA512, BRSKI_SIG_ED25519},
+        {"1.2.840.113549.1.1.11", DG_SHA256, BRSKI_SIG_RSA_SHA256},
+        {"1.2.840.113549.1.1.12", DG_SHA384, BRSKI_SIG_RSA_SHA384},
+        {"1.2.840.113549.1.1.13", DG_SHA512, BRSKI_SIG_RSA_SHA512},
+        {"1.2.840.113549.1.1.1", DG_SHA256, BRSKI_SIG_RSA_SHA256},
+        {"1.2.840.113549.1.1.1", DG_SHA384, BRSKI_SIG_RSA_SHA384},
+        {"1.2.840.113549.1.1.1", DG_SHA512, BRSKI_SIG_RSA_SHA512},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (map[i].dg == dg && brski_der_oid_eq(oid, map[i].oid)) {
+            *out = map[i].alg;
+            return BRSKI_OK;
+        }
+    }
+    brski_log(BRSKI_LOG_WARN, "cms: unsupported or inconsistent signature/digest algorithms");
+    return BRSKI_ERR_UNSUPPORTED;
+}
+
+typedef struct signed_attrs {
+    brski_slice content_type; /* OID content */
+    brski_slice message_digest;
+    bool has_time;
+    int64_t time;
+} signed_attrs;
+
+static brski_err parse_signed_attrs(brski_slice set, signed_attrs *sa)
+{
+    bool have_ct = false, have_md = false;
+    memset(sa, 0, sizeof(*sa));
+    if (set.len == 0) {
+        return bad("empty signedAttrs");
+    }
+    while (set.len > 0) {
+        brski_slice attr, oid, values, val;
+        uint8_t tag;
+        if (brski_der_expect(&set, BRSKI_DER_SEQUENCE, &attr, NULL) != BRSKI_OK ||
+            brski_der_expect(&attr, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK ||
+            brski_der_expect(&attr, BRSKI_DER_SET, &values, NULL) != BRSKI_OK || attr.len != 0) {
+            return bad("bad Attribute");
+        }
+        bool is_ct = brski_der_oid_eq(oid, OID_ATTR_CONTENT_TYPE);
+        bool is_md = brski_der_oid_eq(oid, OID_ATTR_MESSAGE_DIGEST);
+        bool is_st = brski_der_oid_eq(oid, OID_ATTR_SIGNING_TIME);
+        if (!is_ct && !is_md && !is_st) {
+            continue; /* other attributes are signed but carry nothing we use */
+        }
+        /* RFC 5652 11.1-11.3: single-valued, and only one instance each. */
+        if (brski_der_read(&values, &tag, &val, NULL) != BRSKI_OK || values.len != 0) {
+            return bad("contentType/messageDigest/signingTime must have one value");
+        }
+        if (is_ct) {
+            if (have_ct || tag != BRSKI_DER_OID) {
+                return bad("contentType attribute repeated or not an OID");
+            }
+            sa->content_type = val;
+            have_ct = true;
+        } else if (is_md) {
+            if (have_md || tag != BRSKI_DER_OCTET_STRING) {
+                return bad("messageDigest attribute repeated or not an OCTET STRING");
+            }
+            sa->message_digest = val;
+            have_md = true;
+        } else {
+            if (sa->has_time || brski_der_time(tag, val, &sa->time) != BRSKI_OK) {
+                return bad("signingTime attribute repeated or malformed");
+            }
+            sa->has_time = true;
+        }
+    }
+    if (!have_ct || !have_md) {
+        return bad("5.3: signedAttrs must carry contentType and messageDigest");
+    }
+    return BRSKI_OK;
+}
+
+static brski_err parse_certs(brski_slice set, brski_cms_signed *out)
+{
+    out->certs = calloc(BRSKI_CMS_MAX_CERTS, sizeof(brski_cert));
+    if (out->certs == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    while (set.len > 0) {
+        brski_slice whole, content;
+        uint8_t tag;
+        if (brski_der_read(&set, &tag, &content, &whole) != BRSKI_OK) {
+            return bad("bad CertificateSet");
+        }
+        if (tag != BRSKI_DER_SEQUENCE) {
+            return bad("only X.509 certificates are accepted in CertificateSet");
+        }
+        if (out->cert_count == BRSKI_CMS_MAX_CERTS) {
+            brski_log(BRSKI_LOG_WARN, "cms: more than %u certificates", BRSKI_CMS_MAX_CERTS);
+            return BRSKI_ERR_TOOBIG;
+        }
+        brski_err rv = brski_cert_parse(whole, &out->certs[out->cert_count]);
+        if (rv != BRSKI_OK) {
+            brski_log(BRSKI_LOG_WARN, "cms: embedded certificate %zu does not parse",
+                      out->cert_count);
+            return rv;
+        }
+        out->cert_count++;
+    }
+    return BRSKI_OK;
+}
+
+/* Finds the certificate named by |sid| (issuerAndSerialNumber or [0] SKI). */
+static brski_err find_signer(brski_cms_signed *out, uint8_t sid_tag, brski_slice sid,
+                             int si_version)
+{
+    brski_slice issuer, serial, skip;
+    bool by_ski = sid_tag == BRSKI_DER_CONTEXT(0);
+    if (by_ski) {
+        if (si_version != 3 || sid.len == 0) {
+            return bad("5.3: subjectKeyIdentifier sid needs SignerInfo version 3");
+        }
+    } else {
+        if (si_version != 1 || sid_tag != BRSKI_DER_SEQUENCE ||
+            brski_der_expect(&sid, BRSKI_DER_SEQUENCE, &skip, &issuer) != BRSKI_OK ||
+            brski_der_expect(&sid, BRSKI_DER_INTEGER, &serial, NULL) != BRSKI_OK || sid.len != 0) {
+            return bad("5.3: bad issuerAndSerialNumber or SignerInfo version");
+        }
+    }
+    for (size_t i = 0; i < out->cert_count; i++) {
+        const brski_cert *c = &out->certs[i];
+        bool match = by_ski ? brski_slice_eq(c->ski, sid)
+                            : brski_slice_eq(c->issuer, issuer) && brski_slice_eq(c->serial, serial);
+        if (match) {
+            out->signer_index = i;
+            return BRSKI_OK;
+        }
+    }
+    brski_log(BRSKI_LOG_WARN, "cms: RFC 8366 5.4: the signer certificate is not embedded");
+    return BRSKI_ERR_CRYPTO;
+}
+
+static brski_err verify_inner(brski_slice der, brski_cms_signed *out)
+{
+    brski_slice ci, oid, explicit0, sd, v, digest_algs, eci, ectype, econtent_wrap, econtent;
+    brski_slice signer_infos, si;
+    uint64_t version;
+    brski_err rv;
+
+    if (der.len > BRSKI_MAX_BODY) {
+        return BRSKI_ERR_TOOBIG;
+    }
+    /* ContentInfo, with nothing after it. */
+    if (brski_der_expect(&der, BRSKI_DER_SEQUENCE, &ci, NULL) != BRSKI_OK || der.len != 0) {
+        return bad("not one DER ContentInfo (or trailing bytes)");
+    }
+    if (brski_der_expect(&ci, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK ||
+        !brski_der_oid_eq(oid, BRSKI_OID_SIGNED_DATA)) {
+        return bad("ContentInfo is not id-signedData");
+    }
+    if (brski_der_expect(&ci, BRSKI_DER_CONTEXT_CONS(0), &explicit0, NULL) != BRSKI_OK ||
+        ci.len != 0 || brski_der_expect(&explicit0, BRSKI_DER_SEQUENCE, &sd, NULL) != BRSKI_OK ||
+        explicit0.len != 0) {
+        return bad("bad ContentInfo content");
+    }
+    /* SignedData */
+    if (brski_der_expect(&sd, BRSKI_DER_INTEGER, &v, NULL) != BRSKI_OK ||
+        brski_der_int_u64(v, &version) != BRSKI_OK || (version != 1 && version != 3)) {
+        return bad("5.1: SignedData version must be 1 or 3");
+    }
+    out->version = (int)version;
+    if (brski_der_expect(&sd, BRSKI_DER_SET, &digest_algs, NULL) != BRSKI_OK ||
+        digest_algs.len == 0) {
+        return bad("bad digestAlgorithms");
+    }
+    if (brski_der_expect(&sd, BRSKI_DER_SEQUENCE, &eci, NULL) != BRSKI_OK ||
+        brski_der_expect(&eci, BRSKI_DER_OID, &ectype, NULL) != BRSKI_OK) {
+        return bad("bad encapContentInfo");
+    }
+    if (brski_der_oid_eq(ectype, BRSKI_OID_CT_VOUCHER)) {
+        out->voucher_ctype = true;
+    } else if (!brski_der_oid_eq(ectype, BRSKI_OID_DATA)) {
+        brski_log(BRSKI_LOG_WARN, "cms: rfc8366bis 7.1: eContentType is neither "
+                                  "id-ct-animaJSONVoucher nor id-data");
+        return BRSKI_ERR_MALFORMED;
+    }
+    /* RFC 5652 5.1: version 3 when eContentType is not id-data. */
+    if (out->voucher_ctype && version != 3) {
+        return bad("5.1: SignedData version must be 3 for a non-id-data eContentType");
+    }
+    if (eci.len == 0) {
+        brski_log(BRSKI_LOG_WARN, "cms: RFC 8366 5.4: detached content is not accepted");
+        return BRSKI_ERR_MALFORMED;
+    }
+    if (brski_der_expect(&eci, BRSKI_DER_CONTEXT_CONS(0), &econtent_wrap, NULL) != BRSKI_OK ||
+        eci.len != 0 ||
+        brski_der_expect(&econtent_wrap, BRSKI_DER_OCTET_STRING, &econtent, NULL) != BRSKI_OK ||
+        econtent_wrap.len != 0) {
+        return bad("eContent is not one primitive OCTET STRING");
+    }
+    /* certificates [0], crls [1] (ignored), signerInfos */
+    if (brski_der_peek(sd, BRSKI_DER_CONTEXT_CONS(0))) {
+        brski_slice certs;
+        if (brski_der_expect(&sd, BRSKI_DER_CONTEXT_CONS(0), &certs, NULL) != BRSKI_OK) {
+            return bad("bad certificates");
+        }
+        rv = parse_certs(certs, out);
+        if (rv != BRSKI_OK) {
+            return rv;
+        }
+    }
+    if (brski_der_peek(sd, BRSKI_DER_CONTEXT_CONS(1))) {
+        if (brski_der_expect(&sd, BRSKI_DER_CONTEXT_CONS(1), &v, NULL) != BRSKI_OK) {
+            return bad("bad crls");
+        }
+    }
+    if (brski_der_expect(&sd, BRSKI_DER_SET, &signer_infos, NULL) != BRSKI_OK || sd.len != 0) {
+        return bad("bad signerInfos or trailing SignedData fields");
+    }
+    if (brski_der_expect(&signer_infos, BRSKI_DER_SEQUENCE, &si, NULL) != BRSKI_OK ||
+        signer_infos.len != 0) {
+        brski_log(BRSKI_LOG_WARN, "cms: rfc8366bis 7.1: exactly one SignerInfo is required");
+        return BRSKI_ERR_MALFORMED;
+    }
+    if (out->cert_count == 0) {
+        brski_log(BRSKI_LOG_WARN, "cms: RFC 8366 5.4: no certificates embedded");
+        return BRSKI_ERR_CRYPTO;
+    }
+
+    /* SignerInfo */
+    uint64_t si_version;
+    brski_slice sid, dg_oid, attrs, attrs_whole, sig_oid, sig;
+    uint8_t sid_tag;
+    if (brski_der_expect(&si, BRSKI_DER_INTEGER, &v, NULL) != BRSKI_OK ||
+        brski_der_int_u64(v, &si_version) != BRSKI_OK || (si_version != 1 && si_version != 3)) {
+        return bad("5.3: SignerInfo version must be 1 or 3");
+    }
+    if (brski_der_read(&si, &sid_tag, &sid, NULL) != BRSKI_OK) {
+        return bad("bad sid");
+    }
+    rv = read_alg_id(&si, &dg_oid, true);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    if (!brski_der_peek(si, BRSKI_DER_CONTEXT_CONS(0))) {
+        brski_log(BRSKI_LOG_WARN, "cms: rfc8366bis 7.1 / RFC 5652 5.3: signedAttrs missing");
+        return BRSKI_ERR_MALFORMED;
+    }
+    if (brski_der_expect(&si, BRSKI_DER_CONTEXT_CONS(0), &attrs, &attrs_whole) != BRSKI_OK) {
+        return bad("bad signedAttrs");
+    }
+    rv = read_alg_id(&si, &sig_oid, true);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    if (brski_der_expect(&si, BRSKI_DER_OCTET_STRING, &sig, NULL) != BRSKI_OK) {
+        return bad("bad signature");
+    }
+    if (brski_der_peek(si, BRSKI_DER_CONTEXT_CONS(1))) {
+        if (brski_der_expect(&si, BRSKI_DER_CONTEXT_CONS(1), &v, NULL) != BRSKI_OK) {
+            return bad("bad unsignedAttrs");
+        }
+    }
+    if (si.len != 0) {
+        return bad("trailing SignerInfo fields");
+    }
+
+    /* The digest algorithm must be one of those announced in digestAlgorithms. */
+    digest_alg dg = digest_from_oid(dg_oid);
+    bool listed = false;
+    while (digest_algs.len > 0) {
+        brski_slice o;
+        rv = read_alg_id(&digest_algs, &o, true);
+        if (rv != BRSKI_OK) {
+            return rv;
+        }
+        listed = listed || brski_slice_eq(o, dg_oid);
+    }
+    if (dg == DG_NONE || !listed) {
+        return bad("digestAlgorithm unsupported or not in digestAlgorithms");
+    }
+    rv = map_sig_alg(sig_oid, dg, &out->sig_alg);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+
+    signed_attrs sa;
+    rv = parse_signed_attrs(attrs, &sa);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    /* RFC 5652 11.1: the contentType attribute equals eContentType. */
+    if (!brski_slice_eq(sa.content_type, ectype)) {
+        return bad("11.1: contentType attribute differs from eContentType");
+    }
+    out->has_signing_time = sa.has_time;
+    out->signing_time = sa.time;
+
+    rv = find_signer(out, sid_tag, sid, (int)si_version);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+
+    uint8_t md[64];
+    size_t md_len = 0;
+    rv = digest(dg, econtent, md, &md_len);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    if (sa.message_digest.len != md_len || !brski_ct_eq(sa.message_digest.p, md, md_len)) {
+        brski_log(BRSKI_LOG_WARN, "cms: RFC 5652 5.4: messageDigest does not match the content");
+        return BRSKI_ERR_CRYPTO;
+    }
+
+    /* RFC 5652 5.4: the signature covers the DER of signedAttrs with a SET OF tag. */
+    uint8_t *signed_bytes = brski_memdup(attrs_whole.p, attrs_whole.len);
+    if (signed_bytes == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    signed_bytes[0] = BRSKI_DER_SET;
+    const brski_cert *signer = &out->certs[out->signer_index];
+    rv = brski_pubkey_verify(signer->spki, out->sig_alg, BRSKI_SIG_FMT_DER,
+                             brski_slice_make(signed_bytes, attrs_whole.len), sig);
+    free(signed_bytes);
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "cms: signature does not verify with the signer certificate");
+        return rv == BRSKI_ERR_UNSUPPORTED ? rv : BRSKI_ERR_CRYPTO;
+    }
+
+    out->content = brski_memdup(econtent.p, econtent.len);
+    if (out->content == NULL && econtent.len > 0) {
+        return BRSKI_ERR_NOMEM;
+    }
+    out->content_len = econtent.len;
+    return BRSKI_OK;
+}
+
+brski_err brski_cms_verify(brski_slice der, brski_cms_signed *out)
+{
+    memset(out, 0, sizeof(*out));
+    brski_err rv = verify_inner(der, out);
+    if (rv != BRSKI_OK) {
+        brski_cms_signed_clear(out);
+    }
+    return rv;
+}
+
+/*
+ * wolfSSL 5.5.4 writes SignedData version 1 whatever the eContentType;
+ * RFC 5652 5.1 requires 3 when it is not id-data (rfc8366bis 7.1). The
+ * version is outside the signed attributes, so it is set here.
+ */
+static brski_err set_version3(uint8_t *der, size_t len)
+{
+    brski_slice in = brski_slice_make(der, len), ci, oid, e0, sd, v;
+    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &ci, NULL) != BRSKI_OK ||
+        brski_der_expect(&ci, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK ||
+        brski_der_expect(&ci, BRSKI_DER_CONTEXT_CONS(0), &e0, NULL) != BRSKI_OK ||
+        brski_der_expect(&e0, BRSKI_DER_SEQUENCE, &sd, NULL) != BRSKI_OK ||
+        brski_der_expect(&sd, BRSKI_DER_INTEGER, &v, NULL) != BRSKI_OK || v.len != 1 ||
+        (v.p[0] != 1 && v.p[0] != 3)) {
+        return BRSKI_ERR_INTERNAL;
+    }
+    der[v.p - der] = 3;
+    return BRSKI_OK;
+}
+
+brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice key_der,
+                         brski_slice cert_der, const brski_slice *chain, size_t chain_count,
+                         const brski_env *env, brski_buf *out)
+{
+    /* DER of OID 1.2.840.113549.1.9.16.1.40, tag and length included. */
+    static const uint8_t voucher_oid[] = {0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+                                          0x01, 0x09, 0x10, 0x01, 0x28};
+    brski_cert cert;
+    PKCS7 *p7 = NULL;
+    WC_RNG rng;
+    bool rng_ok = false;
+    uint8_t *key_copy = NULL, *cert_copy = NULL, *content_copy = NULL, *der = NULL;
+    brski_err rv;
+    size_t der_cap = BRSKI_MAX_BODY;
+    brski_buf md_attr, time_attr;
+
+    brski_buf_init(&md_attr, 80);
+    brski_buf_init(&time_attr, 32);
+
+    memset(&cert, 0, sizeof(cert));
+    if (content.len == 0 || content.len > BRSKI_MAX_BODY / 2 || key_der.len == 0 ||
+        key_der.len > UINT32_MAX || chain_count > BRSKI_CMS_MAX_CERTS - 1) {
+        return BRSKI_ERR_ARG;
+    }
+    rv = brski_cert_parse(cert_der, &cert);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    int encrypt_oid, hash_oid;
+    switch (cert.key_type) {
+    case BRSKI_KEY_EC:
+        encrypt_oid = ECDSAk;
+        hash_oid = cert.key_bits > 384 ? SHA512h : cert.key_bits > 256 ? SHA384h : SHA256h;
+        break;
+    case BRSKI_KEY_ED25519:
+        encrypt_oid = ED25519k;
+        hash_oid = SHA512h;
+        break;
+    case BRSKI_KEY_RSA:
+        encrypt_oid = RSAk;
+        hash_oid = SHA256h;
+        break;
+    default:
+        rv = BRSKI_ERR_UNSUPPORTED;
+        goto out;
+    }
+    key_copy = brski_memdup(key_der.p, key_der.len);
+    cert_copy = brski_memdup(cert_der.p, cert_der.len);
+    content_copy = brski_memdup(content.p, content.len);
+    der = malloc(der_cap);
+    p7 = wc_PKCS7_New(NULL, INVALID_DEVID);
+    if (key_copy == NULL || cert_copy == NULL || content_copy == NULL || der == NULL ||
+        p7 == NULL) {
+        rv = BRSKI_ERR_NOMEM;
+        goto out;
+    }
+    if (wc_InitRng(&rng) != 0) {
+        rv = BRSKI_ERR_CRYPTO;
+        goto out;
+    }
+    rng_ok = true;
+    if (wc_PKCS7_InitWithCert(p7, cert_copy, (word32)cert_der.len) != 0) {
+        rv = BRSKI_ERR_CRYPTO;
+        goto out;
+    }
+    for (size_t i = 0; i < chain_count; i++) {
+        /* wolfSSL keeps a pointer into the caller's bytes until the PKCS7 is freed. */
+        if (chain[i].len > UINT32_MAX ||
+            wc_PKCS7_AddCertificate(p7, (byte *)(uintptr_t)chain[i].p, (word32)chain[i].len) !=
+                0) {
+            rv = BRSKI_ERR_CRYPTO;
+            goto out;
+        }
+    }
+    p7->content = content_copy;
+    p7->contentSz = (word32)content.len;
+    p7->privateKey = key_copy;
+    p7->privateKeySz = (word32)key_der.len;
+    p7->encryptOID = encrypt_oid;
+    p7->hashOID = hash_oid;
+    p7->rng = &rng;
+    /*
+     * wolfSSL 5.5.4 writes a corrupt signingTime (first digit zeroed), so
+     * the three RFC 5652 attributes are built here: contentType (11.1),
+     * signingTime from |env| (11.3), messageDigest (11.2).
+     */
+    static const uint8_t oid_ct[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
+    static const uint8_t oid_md[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
+    static const uint8_t oid_st[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05};
+    static const uint8_t data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+    uint8_t md[64];
+    size_t md_len = 0;
+    rv = digest(hash_oid == SHA512h ? DG_SHA512 : hash_oid == SHA384h ? DG_SHA384 : DG_SHA256,
+                content, md, &md_len);
+    if (rv != BRSKI_OK) {
+        goto out;
+    }
+    rv = brski_der_put(&md_attr, BRSKI_DER_OCTET_STRING, brski_slice_make(md, md_len));
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_time(&time_attr, brski_env_now(env));
+    }
+    if (rv != BRSKI_OK) {
+        goto out;
+    }
+    PKCS7Attrib attrs[3] = {
+        {oid_ct, sizeof(oid_ct), voucher_ctype ? voucher_oid : data_oid,
+         voucher_ctype ? (word32)sizeof(voucher_oid) : (word32)sizeof(data_oid)},
+        {oid_st, sizeof(oid_st), time_attr.p, (word32)time_attr.len},
+        {oid_md, sizeof(oid_md), md_attr.p, (word32)md_attr.len},
+    };
+    if (wc_PKCS7_NoDefaultSignedAttribs(p7) != 0) {
+        rv = BRSKI_ERR_CRYPTO;
+        goto out;
+    }
+    p7->signedAttribs = attrs;
+    p7->signedAttribsSz = 3;
+    if (voucher_ctype &&
+        wc_PKCS7_SetContentType(p7, (byte *)(uintptr_t)voucher_oid, sizeof(voucher_oid)) != 0) {
+        rv = BRSKI_ERR_CRYPTO;
+        goto out;
+    }
+    int n = wc_PKCS7_EncodeSignedData(p7, der, (word32)der_cap);
+    if (n <= 0) {
+        brski_log(BRSKI_LOG_WARN, "cms: wolfSSL PKCS#7 signing failed (%d)", n);
+        rv = BRSKI_ERR_CRYPTO;
+        goto out;
+    }
+    if (voucher_ctype) {
+        rv = set_version3(der, (size_t)n);
+        if (rv != BRSKI_OK) {
+            goto out;
+        }
+    }
+    /* Check what we produced with the same strict rules a receiver applies. */
+    brski_cms_signed check;
+    rv = brski_cms_verify(brski_slice_make(der, (size_t)n), &check);
+    brski_cms_signed_clear(&check);
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "cms: our own SignedData does not verify");
+        goto out;
+    }
+    rv = brski_buf_append(out, der, (size_t)n);
+out:
+    if (p7 != NULL) {
+        wc_PKCS7_Free(p7);
+    }
+    if (rng_ok) {
+        wc_FreeRng(&rng);
+    }
+    if (key_copy != NULL) {
+        brski_memwipe(key_copy, key_der.len);
+    }
+    free(key_copy);
+    free(cert_copy);
+    free(content_copy);
+    free(der);
+    brski_cert_clear(&cert);
+    brski_buf_clear(&md_attr);
+    brski_buf_clear(&time_attr);
+    return rv;
+}
+
+brski_err brski_cms_sign_with(brski_slice content, bool voucher_ctype, brski_signer *key,
+                              brski_slice cert_der, const brski_slice *chain, size_t chain_count,
+                              const brski_env *env, brski_buf *out)
+{
+    brski_buf der;
+    brski_err rv;
+    if (key == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    rv = brski_signer_export_der(key, true, &der);
+    if (rv == BRSKI_OK) {
+        rv = brski_cms_sign(content, voucher_ctype, brski_buf_slice(&der), cert_der, chain,
+                            chain_count, env, out);
+    }
+    brski_buf_wipe(&der);
+    return rv;
+}

@@ -1,0 +1,7 @@
+/* cmds.h - brski-masa subcommands. */
+#ifndef MASA_CMDS_H
+#define MASA_CMDS_H
+
+int masa_cmd_sign_voucher(int argc, char **argv);
+
+#endif
