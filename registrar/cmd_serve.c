@@ -717,7 +717,7 @@ static int load_keys(reg_ctx *r, brski_config *cfg, char *tls_cert, char *tls_ke
         fprintf(stderr, "brski-registrar serve: cannot load tls_key (mode must be 0600)\n");
         goto done;
     }
-    brski_buf_reset(&b);
+    brski_buf_clear(&b);
     if (!cfg_path(cfg, "ca_cert", path, sizeof(path)) ||
         brski_cli_read_cert_der(path, &b) != BRSKI_OK ||
         brski_cert_parse(brski_buf_slice(&b), &r->ca) != BRSKI_OK) {
