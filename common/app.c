@@ -63,6 +63,30 @@ brski_err brski_app_parse_url(const char *s, char *host, size_t cap, uint16_t *p
     return BRSKI_OK;
 }
 
+brski_err brski_app_idevid_issuer(const brski_cert *idevid, uint8_t *out, size_t cap,
+                                  size_t *len)
+{
+    size_t k = idevid->aki_key_id.len;
+    if (k > 0) {
+        if (k > 120 || k + 4 > cap) {
+            return BRSKI_ERR_TOOBIG;
+        }
+        out[0] = 0x30;
+        out[1] = (uint8_t)(k + 2);
+        out[2] = 0x80;
+        out[3] = (uint8_t)k;
+        memcpy(out + 4, idevid->aki_key_id.p, k);
+        *len = k + 4;
+        return BRSKI_OK;
+    }
+    if (idevid->issuer.len > cap) {
+        return BRSKI_ERR_TOOBIG;
+    }
+    memcpy(out, idevid->issuer.p, idevid->issuer.len);
+    *len = idevid->issuer.len;
+    return BRSKI_OK;
+}
+
 brski_err brski_app_json_str(brski_buf *out, const char *s)
 {
     brski_err rv = brski_buf_append_byte(out, '"');

@@ -247,6 +247,18 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
                "RFC 8995 5.5: serial-number of RVR, PVR and IDevID differ");
         goto done;
     }
+    if (brski_voucher_has(&rvr, BRSKI_LEAF_IDEVID_ISSUER)) {
+        uint8_t iss[BRSKI_VOUCHER_MAX_ISSUER];
+        size_t ilen = 0;
+        if (brski_app_idevid_issuer(brski_cms_signer(&psd), iss, sizeof(iss), &ilen) !=
+                BRSKI_OK ||
+            !brski_slice_eq(brski_slice_make(iss, ilen),
+                            brski_slice_make(rvr.idevid_issuer.p, rvr.idevid_issuer.len))) {
+            refuse(m, resp, actor, action, 403,
+                   "RFC 8995 5.5: idevid-issuer does not match the IDevID");
+            goto done;
+        }
+    }
     bool pn = pvr.nonce_text != NULL, rn = rvr.nonce_text != NULL;
     if (pn != rn || (pn && strcmp(pvr.nonce_text, rvr.nonce_text) != 0)) {
         refuse(m, resp, actor, action, 403, "RFC 8995 5.5: nonce of RVR and PVR differ");

@@ -155,23 +155,15 @@ static brski_err masa_pin(void *ctx, const brski_http_peer *chain)
     return rv;
 }
 
-/* idevid-issuer (rfc8366bis): the IDevID's AKI extnValue, else its issuer Name. */
+/* idevid-issuer (rfc8366bis): the IDevID's AKI extnValue, else its issuer Name (if short). */
 static brski_err set_idevid_issuer(brski_voucher *v, const brski_cert *idevid)
 {
-    uint8_t aki[4 + 64];
-    size_t k = idevid->aki_key_id.len;
-    if (k > 0 && k <= 64) {
-        aki[0] = 0x30;
-        aki[1] = (uint8_t)(k + 2);
-        aki[2] = 0x80;
-        aki[3] = (uint8_t)k;
-        memcpy(aki + 4, idevid->aki_key_id.p, k);
-        return brski_voucher_set_bytes(v, BRSKI_LEAF_IDEVID_ISSUER, brski_slice_make(aki, k + 4));
+    uint8_t iss[BRSKI_VOUCHER_MAX_ISSUER];
+    size_t len = 0;
+    if (brski_app_idevid_issuer(idevid, iss, sizeof(iss), &len) != BRSKI_OK) {
+        return BRSKI_OK; /* optional leaf; omitted when it does not fit */
     }
-    if (idevid->issuer.len <= BRSKI_VOUCHER_MAX_ISSUER) {
-        return brski_voucher_set_bytes(v, BRSKI_LEAF_IDEVID_ISSUER, idevid->issuer);
-    }
-    return BRSKI_OK;
+    return brski_voucher_set_bytes(v, BRSKI_LEAF_IDEVID_ISSUER, brski_slice_make(iss, len));
 }
 
 static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const brski_cert *idevid,

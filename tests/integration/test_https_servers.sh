@@ -71,7 +71,9 @@ N=0
 expect() {
     local want="$1" name="$2" got
     shift 2
+    local t0=$(date +%s%N)
     got="$(curl -sk --max-time 20 -o "$W/body" -w '%{http_code}' "$@" || true)"
+    echo "T $(( ($(date +%s%N) - t0) / 1000000 )) $name" >>"${TIMING:-/dev/null}"
     [ "$got" = "$want" ] || fail "$name: expected $want, got $got ($(head -c 200 "$W/body" 2>/dev/null))"
     if [ "$want" -ge 400 ]; then
         # one-line reason as text/plain
@@ -208,6 +210,11 @@ chmod 600 "$W/foreign.key"
     --registrar-cert "$D/domain/registrar.crt" --nonce "$NONCE" --out "$W/pvr-foreign" >/dev/null || fail "make-pvr foreign"
 make_rvr "$W/rvr-foreign" "$S1" "$NONCE" "$W/pvr-foreign"
 expect 403 "masa: foreign IDevID in the PVR" -H "$CTV" --data-binary @"$W/rvr-foreign" "$MURL/requestvoucher"
+
+printf '{"ietf-voucher-request:voucher":{"assertion":"proximity","created-on":"%s","idevid-issuer":"AAECAw==","nonce":"%s","prior-signed-voucher-request":"%s","serial-number":"%s"}}' \
+    "$(now)" "$NONCE" "$(b64 "$W/pvr")" "$S1" >"$W/rvr-iss.json"
+sign_json "$W/rvr-iss.json" "$D/domain/registrar.crt" "$D/domain/registrar.key" "$W/rvr-iss" "$D/domain/ca.crt"
+expect 403 "masa: idevid-issuer does not match the IDevID" -H "$CTV" --data-binary @"$W/rvr-iss" "$MURL/requestvoucher"
 
 # requestauditlog
 make_rvr "$W/rvr-log" "$S1" "" ""
@@ -348,7 +355,6 @@ expect 405 "masa still serving" "$MURL/requestvoucher"
 "$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
     --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr3" >/dev/null || fail make-pvr
 expect 200 "registrar requestvoucher after the matrix" "${C1[@]}" -H "$CTV" --data-binary @"$W/pvr3" "$RURL/requestvoucher"
-echo "requests checked: $N"
 
 grep -q 'POST /.well-known/brski/requestvoucher 403' "$W/reg.log" || fail "no per-request log line"
 REFUSED="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM audit WHERE outcome='refused'")"
@@ -365,6 +371,35 @@ for p in "$MPID" "$RPID"; do
 done
 PIDS=()
 grep -q 'stopped' "$W/masa.log" || fail "masa stop not logged"
+
+# ------------------------------------------------ allow lists (MASA ownership, registrar admission)
+sed -i "s|^db = masa.db|&\nownership = allow-list\nownership_file = owners.txt|" "$D/masa.ini"
+printf '# serial domain-CA\n%s domain/ca.crt\n' "$S1" >"$D/owners.txt"
+sed -i "s|^enroll_policy = .*|enroll_policy = allow-list\nallow_file = admitted.txt|" "$D/registrar.ini"
+printf '%s\n' "$S1" >"$D/admitted.txt"
+"$MASA" serve --config "$D/masa.ini" >>"$W/masa.log" 2>&1 &
+MPID=$!
+"$REG" serve --config "$D/registrar.ini" >>"$W/reg.log" 2>&1 &
+RPID=$!
+PIDS=("$MPID" "$RPID")
+wait_up "$EURL/cacerts"
+wait_up "https://127.0.0.1:$MPORT/"
+"$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
+    --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr4" >/dev/null || fail make-pvr
+expect 200 "allow-list: owned and admitted pledge" "${C1[@]}" -H "$CTV" --data-binary @"$W/pvr4" "$RURL/requestvoucher"
+"$PLEDGE" make-pvr --cert "$P2/idevid.crt" --key "$P2/idevid.key" \
+    --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr5" >"$W/pvr5.out" || fail make-pvr
+expect 403 "allow-list: pledge 2 not admitted by the registrar" --cert "$P2/idevid.crt" --key "$P2/idevid.key" \
+    -H "$CTV" --data-binary @"$W/pvr5" "$RURL/requestvoucher"
+grep -q "not admitted" "$W/body" || fail "registrar refusal reason: $(cat "$W/body")"
+make_rvr "$W/rvr-s2" "$S2" "$(sed -n 's/^nonce: //p' "$W/pvr5.out")" "$W/pvr5"
+expect 403 "allow-list: pledge 2 not owned at the MASA" -H "$CTV" --data-binary @"$W/rvr-s2" "$MURL/requestvoucher"
+grep -q "not owned" "$W/body" || fail "masa refusal reason: $(cat "$W/body")"
+kill -TERM "$MPID" "$RPID"
+wait "$MPID" || fail "masa exit after SIGTERM"
+wait "$RPID" || fail "registrar exit after SIGTERM"
+PIDS=()
+echo "requests checked: $N"
 
 "$MASA" audit-verify --config "$D/masa.ini" >/dev/null || fail "masa audit-verify"
 "$REG" audit-verify --config "$D/registrar.ini" >/dev/null || fail "registrar audit-verify"

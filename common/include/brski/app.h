@@ -26,6 +26,15 @@ BRSKI_MUST_USE brski_err brski_app_parse_hostport(const char *s, char *host, siz
 BRSKI_MUST_USE brski_err brski_app_parse_url(const char *s, char *host, size_t cap,
                                              uint16_t *port);
 
+/*
+ * The idevid-issuer value for |idevid| (rfc8366bis; RFC 8995 5.5): the
+ * AuthorityKeyIdentifier extnValue (SEQUENCE { [0] keyIdentifier }) when the
+ * certificate has a key identifier, else its issuer Name TLV. |out| gets at
+ * most |cap| bytes. _TOOBIG when it does not fit.
+ */
+BRSKI_MUST_USE brski_err brski_app_idevid_issuer(const brski_cert *idevid, uint8_t *out,
+                                                 size_t cap, size_t *len);
+
 /* Appends |s| as a JSON string (with quotes) to |out|. */
 BRSKI_MUST_USE brski_err brski_app_json_str(brski_buf *out, const char *s);
 
