@@ -815,6 +815,13 @@ int registrar_cmd_serve(int argc, char **argv)
         fprintf(stderr, "brski-registrar serve: cannot set up TLS from tls_cert/tls_key\n");
         goto done;
     }
+    const brski_config_entry *unused = brski_config_first_unused(&cfg);
+    if (unused != NULL) {
+        fprintf(stderr, "brski-registrar serve: %s:%u: unknown key '%s' in [%s]\n",
+                cfg.path != NULL ? cfg.path : "config", unused->line, unused->key,
+                unused->section);
+        goto done;
+    }
     brski_server_config sc;
     brski_server_config_default(&sc);
     sc.host = host;

@@ -395,8 +395,12 @@ grep -q "not admitted" "$W/body" || fail "registrar refusal reason: $(cat "$W/bo
 make_rvr "$W/rvr-s2" "$S2" "$(sed -n 's/^nonce: //p' "$W/pvr5.out")" "$W/pvr5"
 expect 403 "allow-list: pledge 2 not owned at the MASA" -H "$CTV" --data-binary @"$W/rvr-s2" "$MURL/requestvoucher"
 grep -q "not owned" "$W/body" || fail "masa refusal reason: $(cat "$W/body")"
-kill -TERM "$MPID" "$RPID"
+kill -TERM "$MPID"
 wait "$MPID" || fail "masa exit after SIGTERM"
+"$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
+    --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr6" >/dev/null || fail make-pvr
+expect 502 "MASA down: registrar answers bad gateway" "${C1[@]}" -H "$CTV" --data-binary @"$W/pvr6" "$RURL/requestvoucher"
+kill -TERM "$RPID"
 wait "$RPID" || fail "registrar exit after SIGTERM"
 PIDS=()
 echo "requests checked: $N"
@@ -411,6 +415,17 @@ sqlite3 "$D/masa.db" "DELETE FROM audit WHERE seq=2"
 rc=0
 "$MASA" audit-verify --config "$D/masa.ini" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "masa audit-verify after deleting a row: exit $rc, expected 1"
+for prog in "$MASA" "$REG"; do
+    "$prog" serve --help | grep -q -- '--config' || fail "$prog serve --help"
+    "$prog" audit-verify --help | grep -q -- '--config' || fail "$prog audit-verify --help"
+    rc=0
+    "$prog" serve --config "$W/nonexistent.ini" >/dev/null 2>&1 || rc=$?
+    [ "$rc" = 2 ] || fail "$prog serve with a missing config: exit $rc"
+done
+sed 's/^db = masa.db/&\nvoucher_lifetme = 60/' "$D/masa.ini" >"$D/masa-typo.ini"
+rc=0
+timeout 20 "$MASA" serve --config "$D/masa-typo.ini" >/dev/null 2>"$W/typo.err" || rc=$?
+[ "$rc" = 2 ] && grep -q "unknown key 'voucher_lifetme'" "$W/typo.err" || fail "masa serve with a typo in its config: exit $rc"
 rc=0
 "$MASA" audit-verify >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "audit-verify without --config: exit $rc"
