@@ -182,6 +182,20 @@ static brski_err sign_voucher(masa_ctx *m, const brski_voucher *pvr, const char 
     return rv;
 }
 
+typedef struct nonce_seen {
+    const char *nonce;
+    bool seen;
+} nonce_seen;
+
+static brski_err find_nonce(void *ctx, const brski_store_voucher *v)
+{
+    nonce_seen *ns = ctx;
+    if (v->nonce != NULL && strcmp(v->nonce, ns->nonce) == 0) {
+        ns->seen = true;
+    }
+    return BRSKI_OK;
+}
+
 static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
                                   const brski_http_msg *req, brski_http_msg *resp)
 {
@@ -311,6 +325,21 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
                               pvr.nonce_text, "proximity", brski_buf_slice(&out)};
     snprintf(why, sizeof(why), "voucher issued for %s", idserial);
     brski_err wrv = brski_store_begin(m->store);
+    if (wrv == BRSKI_OK && pvr.nonce_text != NULL) {
+        /* A nonce that already produced a voucher for this pledge is a replay. */
+        nonce_seen ns = {pvr.nonce_text, false};
+        if (brski_store_voucher_each(m->store, idserial, find_nonce, &ns) != BRSKI_OK ||
+            ns.seen) {
+            brski_err rb = brski_store_end(m->store, false);
+            if (rb != BRSKI_OK) {
+                brski_log(BRSKI_LOG_WARN, "masa: rollback: %s", brski_err_str(rb));
+            }
+            refuse(m, resp, actor, action, ns.seen ? 403 : 500,
+                   ns.seen ? "RFC 8995 5.5.6: nonce already used for this pledge (replay)"
+                           : "database error");
+            goto done;
+        }
+    }
     if (wrv == BRSKI_OK) {
         brski_err a = brski_store_voucher_add(m->store, &sv);
         brski_err b = brski_store_audit_append(m->store, brski_env_now(NULL), actor,

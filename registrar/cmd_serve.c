@@ -360,7 +360,18 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
         goto done;
     }
     if (mresp.status != 200) {
-        snprintf(why, sizeof(why), "MASA refused (%d): %s", mresp.status, mresp.reason);
+        char mwhy[256];
+        size_t k = 0;
+        for (size_t i = 0; i < mresp.body.len && k + 1 < sizeof(mwhy); i++) {
+            uint8_t c = mresp.body.p[i];
+            if (c == '\n' || c == '\r') {
+                break;
+            }
+            mwhy[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        }
+        mwhy[k] = '\0';
+        snprintf(why, sizeof(why), "MASA refused (%d): %s", mresp.status,
+                 k > 0 ? mwhy : mresp.reason);
         refuse(r, resp, actor, action, mresp.status >= 400 && mresp.status < 500 ? mresp.status
                                                                                  : 502,
                why);

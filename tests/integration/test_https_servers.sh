@@ -173,10 +173,17 @@ make_rvr() {
         "$(now)" "$nonce_json" "$serial" "$prior" >"$out.json"
     if [ -n "$cf" ]; then sign_json "$out.json" "$cert" "$key" "$out" "$cf"; else sign_json "$out.json" "$cert" "$key" "$out"; fi
 }
-make_rvr "$W/rvr-ok" "$S1" "$NONCE" "$W/pvr"
+expect 403 "rv: replayed PVR (nonce already used)" --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
+    -H "$CTV" --data-binary @"$W/pvr" "$RURL/requestvoucher"
+grep -q replay "$W/body" || fail "replay reason: $(cat "$W/body")"
+"$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
+    --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr-m" >"$W/pvr-m.out" || fail make-pvr
+NONCE_M="$(sed -n 's/^nonce: //p' "$W/pvr-m.out")"
+make_rvr "$W/rvr-ok" "$S1" "$NONCE_M" "$W/pvr-m"
 expect 200 "masa: OpenSSL-signed RVR" -H "$CTV" --data-binary @"$W/rvr-ok" "$MURL/requestvoucher"
 openssl cms -verify -inform DER -binary -CAfile "$P1/masa-anchor.crt" -in "$W/body" -out /dev/null 2>/dev/null ||
     fail "masa voucher (direct) does not verify"
+expect 403 "masa: replayed RVR" -H "$CTV" --data-binary @"$W/rvr-ok" "$MURL/requestvoucher"
 make_rvr "$W/rvr-serial" "$S2" "$NONCE" "$W/pvr"
 expect 403 "masa: RVR serial differs from PVR" -H "$CTV" --data-binary @"$W/rvr-serial" "$MURL/requestvoucher"
 make_rvr "$W/rvr-nonce" "$S1" "AAAAAAAAAAAAAAAAAAAAAA==" "$W/pvr"
@@ -225,6 +232,7 @@ d = json.load(open(sys.argv[1]))
 assert d["version"] == 1
 ev = d["events"]
 assert len(ev) == 2, ev
+assert ev[0]["nonce"] != ev[1]["nonce"]
 assert all(e["assertion"] == "proximity" and e["domainID"] for e in ev)
 assert ev[0]["nonce"] == sys.argv[2]
 PY
@@ -277,7 +285,7 @@ expect 403 "rv: proximity-registrar-cert of another server" "${C1[@]}" -H "$CTV"
 # PVRs crafted with OpenSSL and signed by the real IDevID key
 pvr_json() { # SERIAL ASSERTION EXTRA
     printf '{"ietf-voucher-request:voucher":{"assertion":"%s","created-on":"%s","nonce":"%s","proximity-registrar-cert":"%s","serial-number":"%s"%s}}' \
-        "$2" "$(now)" "$NONCE" "$REGCERT_B64" "$1" "${3:-}"
+        "$2" "$(now)" "$(head -c 16 /dev/urandom | base64 -w0)" "$REGCERT_B64" "$1" "${3:-}"
 }
 pvr_json "$S2" proximity >"$W/p-serial.json"
 sign_json "$W/p-serial.json" "$P1/idevid.crt" "$P1/idevid.key" "$W/p-serial"
