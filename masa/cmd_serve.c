@@ -41,6 +41,8 @@ typedef struct masa_ctx {
     brski_cert *signer_certs; /* signer first, then its chain */
     size_t signer_count;
     int64_t lifetime;
+    brski_cert *inter;        /* manufacturer intermediates (idevid_intermediates) */
+    size_t inter_count;
     bool allow_list;
     masa_owner *owners;
     size_t owner_count;
@@ -196,6 +198,40 @@ static brski_err find_nonce(void *ctx, const brski_store_voucher *v)
     return BRSKI_OK;
 }
 
+/*
+ * RFC 8995 5.5.2: the PVR signer must chain to a manufacturer (idevid)
+ * anchor, through certificates embedded in the PVR or configured
+ * intermediates.
+ */
+static brski_err check_idevid(const masa_ctx *m, const brski_cms_signed *psd, char *why,
+                              size_t cap)
+{
+    brski_cert untrusted[BRSKI_CMS_MAX_CERTS + 8];
+    size_t n = 0;
+    for (size_t i = 0; i < psd->cert_count && n < BRSKI_CMS_MAX_CERTS; i++) {
+        if (i != psd->signer_index) {
+            untrusted[n++] = psd->certs[i];
+        }
+    }
+    for (size_t i = 0; i < m->inter_count && i < 8; i++) {
+        untrusted[n++] = m->inter[i];
+    }
+    brski_policy_input in;
+    brski_policy_decision d;
+    memset(&in, 0, sizeof(in));
+    in.purpose = BRSKI_PURPOSE_IDEVID;
+    in.chain = brski_cms_signer(psd);
+    in.chain_count = 1;
+    in.untrusted = n > 0 ? untrusted : NULL;
+    in.untrusted_count = n;
+    in.now = brski_env_now(NULL);
+    brski_err rv = brski_policy_validate(&m->anchors, &in, &d);
+    if (rv != BRSKI_OK) {
+        snprintf(why, cap, "RFC 8995 5.5.2: IDevID not from this manufacturer: %s", d.detail);
+    }
+    return rv;
+}
+
 static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
                                   const brski_http_msg *req, brski_http_msg *resp)
 {
@@ -237,11 +273,8 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
         refuse(m, resp, actor, action, rv == BRSKI_ERR_CRYPTO ? 403 : 400, why);
         goto done;
     }
-    char cwhy[300];
-    rv = brski_cms_signer_check(&m->anchors, BRSKI_PURPOSE_IDEVID, &psd, true,
-                                brski_env_now(NULL), cwhy, sizeof(cwhy));
+    rv = check_idevid(m, &psd, why, sizeof(why));
     if (rv != BRSKI_OK) {
-        snprintf(why, sizeof(why), "RFC 8995 5.5.2: IDevID not from this manufacturer: %s", cwhy);
         refuse(m, resp, actor, action, 403, why);
         goto done;
     }
@@ -504,6 +537,7 @@ static void masa_free(masa_ctx *m)
         brski_cert_clear(&m->owners[i].ca);
     }
     free(m->owners);
+    brski_certs_free(m->inter, m->inter_count);
     brski_certs_free(m->signer_certs, m->signer_count);
     brski_signer_free(m->key);
     brski_anchor_store_clear(&m->anchors);
@@ -539,7 +573,8 @@ int masa_cmd_serve(int argc, char **argv)
               "Runs the MASA HTTPS server (RFC 8995 5.5-5.8) configured by [masa] in F:\n"
               "listen, tls_cert, tls_key, signer_cert, signer_key, signer_chain, db,\n"
               "voucher_lifetime (seconds, default 1209600), ownership (accept-any or\n"
-              "allow-list), ownership_file (lines 'SERIAL DOMAIN-CA-FILE'), workers.\n"
+              "allow-list), ownership_file (lines 'SERIAL DOMAIN-CA-FILE'), workers,\n"
+              "idevid_intermediates (manufacturer intermediate CA certificates).\n"
               "Stops cleanly on SIGTERM.\n",
               p == 1 ? stdout : stderr);
         return p == 1 ? 0 : 2;
@@ -608,6 +643,11 @@ int masa_cmd_serve(int argc, char **argv)
     if (chain != NULL && m.signer_count == 1 &&
         load_certs_file(&cfg, chain, &m.signer_certs, &m.signer_count) != BRSKI_OK) {
         fprintf(stderr, "brski-masa serve: cannot read signer_chain\n");
+        goto done;
+    }
+    const char *inter = brski_config_get(&cfg, "masa", "idevid_intermediates");
+    if (inter != NULL && load_certs_file(&cfg, inter, &m.inter, &m.inter_count) != BRSKI_OK) {
+        fprintf(stderr, "brski-masa serve: cannot read idevid_intermediates\n");
         goto done;
     }
     if (brski_config_path(&cfg, brski_config_get(&cfg, "masa", "signer_key"), path,
