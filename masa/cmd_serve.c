@@ -4,6 +4,7 @@
  * POST /.well-known/brski/requestvoucher  registrar voucher-request (CMS) -> voucher
  * POST /.well-known/brski/requestauditlog registrar voucher-request (CMS) -> audit log JSON
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ typedef struct masa_ctx {
     brski_store *store;
     brski_anchor_store anchors;
     brski_signer *key;
+    pthread_mutex_t sign_mu;  /* one signing operation with |key| at a time */
     brski_cert *signer_certs; /* signer first, then its chain */
     size_t signer_count;
     int64_t lifetime;
@@ -259,6 +261,16 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
     char ra[200];
     brski_app_actor(reg, ra, sizeof(ra));
     snprintf(actor, sizeof(actor), "registrar %s", ra);
+    /* RFC 8995 5.5.4: the RVR signer must carry id-kp-cmcRA (RFC 7030 3.6.1). */
+    bool cmcra = false;
+    for (size_t i = 0; i < reg->eku_count; i++) {
+        cmcra = cmcra || strcmp(reg->eku[i], BRSKI_OID_KP_CMC_RA) == 0;
+    }
+    if (!cmcra) {
+        refuse(m, resp, actor, action, 403,
+               "RFC 8995 5.5.4: registrar certificate lacks id-kp-cmcRA");
+        goto done;
+    }
     if (!brski_voucher_has(&rvr, BRSKI_LEAF_PRIOR_SIGNED_VOUCHER_REQUEST)) {
         refuse(m, resp, actor, action, 400,
                "RFC 8995 5.5: prior-signed-voucher-request missing");
@@ -345,7 +357,9 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
             goto done;
         }
     }
+    pthread_mutex_lock(&m->sign_mu);
     rv = sign_voucher(m, &pvr, idserial, pinned, &out);
+    pthread_mutex_unlock(&m->sign_mu);
     if (rv == BRSKI_OK) {
         rv = domain_id(pinned, &did);
     }
@@ -589,9 +603,11 @@ int masa_cmd_serve(int argc, char **argv)
     brski_server *srv = NULL;
     int ret = 2;
     memset(&m, 0, sizeof(m));
+    pthread_mutex_init(&m.sign_mu, NULL);
     brski_anchor_store_init(&m.anchors);
     if (brski_config_load(brski_cli_get(o, no, "config"), &cfg, msg, sizeof(msg)) != BRSKI_OK) {
         fprintf(stderr, "brski-masa serve: %s\n", msg);
+        pthread_mutex_destroy(&m.sign_mu);
         return 2;
     }
     const char *listen = brski_config_get_str(&cfg, "masa", "listen", "127.0.0.1:9443");
@@ -700,6 +716,7 @@ done:
     brski_tls_ctx_free(tls);
     masa_free(&m);
     brski_config_clear(&cfg);
+    pthread_mutex_destroy(&m.sign_mu);
     brski_tls_thread_cleanup();
     return ret;
 }

@@ -11,6 +11,7 @@
  * POST /.well-known/est/simplereenroll    renewal for a holder of an LDevID (RFC 7030 4.2.2)
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ typedef struct reg_ctx {
     brski_store *store;
     brski_anchor_store anchors;
     brski_signer *key;        /* registrar key: signs RVRs */
+    pthread_mutex_t sign_mu;  /* one signing operation per key at a time */
     brski_cert *tls_certs;    /* registrar certificate first */
     size_t tls_count;
     brski_signer *ca_key;
@@ -348,7 +350,9 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
             goto done;
         }
     }
+    pthread_mutex_lock(&r->sign_mu);
     rv = build_rvr(r, &pvr, &certs[0], brski_buf_slice(&req->body), &rvr);
+    pthread_mutex_unlock(&r->sign_mu);
     if (rv != BRSKI_OK) {
         brski_app_audit(r->store, actor, action, false, "internal: RVR signing failed");
         brski_http_msg_set_error(resp, 500, "cannot sign the registrar voucher-request");
@@ -579,7 +583,9 @@ static brski_err enroll_common(reg_ctx *r, const brski_http_peer *peer, const br
                "RFC 8995 5.9.2: CSR does not follow the served CSR attributes");
         goto done;
     }
+    pthread_mutex_lock(&r->sign_mu);
     rv = brski_est_enroll(&r->est, &csr, &certs[0], reenroll, NULL, &der);
+    pthread_mutex_unlock(&r->sign_mu);
     if (rv != BRSKI_OK) {
         snprintf(why, sizeof(why), "RFC 8995 5.9.2: enrollment refused: %s", brski_err_str(rv));
         refuse(r, resp, actor, action, rv == BRSKI_ERR_POLICY ? 403 : 400, why);
@@ -763,11 +769,13 @@ int registrar_cmd_serve(int argc, char **argv)
     brski_server *srv = NULL;
     int ret = 2;
     memset(&r, 0, sizeof(r));
+    pthread_mutex_init(&r.sign_mu, NULL);
     brski_anchor_store_init(&r.anchors);
     brski_buf_init(&r.csrattrs, 4096);
     if (brski_config_load(brski_cli_get(o, no, "config"), &cfg, msg, sizeof(msg)) != BRSKI_OK) {
         fprintf(stderr, "brski-registrar serve: %s\n", msg);
         brski_buf_clear(&r.csrattrs);
+        pthread_mutex_destroy(&r.sign_mu);
         return 2;
     }
     const char *listen = brski_config_get_str(&cfg, "registrar", "listen_https", "127.0.0.1:8443");
@@ -856,6 +864,7 @@ done:
     brski_tls_ctx_free(tls);
     reg_free(&r);
     brski_config_clear(&cfg);
+    pthread_mutex_destroy(&r.sign_mu);
     brski_tls_thread_cleanup();
     return ret;
 }

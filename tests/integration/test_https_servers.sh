@@ -194,12 +194,23 @@ make_rvr "$W/rvr-noprior" "$S1" "$NONCE" ""
 expect 400 "masa: no prior-signed-voucher-request" -H "$CTV" --data-binary @"$W/rvr-noprior" "$MURL/requestvoucher"
 make_rvr "$W/rvr-othersigner" "$S1" "$NONCE" "$W/pvr" "$D/masa/tls.crt" "$D/masa/tls.key" "$D/manufacturer/root.crt"
 expect 403 "masa: RVR signer is not the proximity registrar" -H "$CTV" --data-binary @"$W/rvr-othersigner" "$MURL/requestvoucher"
+# a domain certificate without id-kp-cmcRA signing the RVR (and named in the PVR)
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$W/nora.key" \
+    -subj "/CN=no-cmcRA" -out "$W/nora.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' >"$W/nora.ext"
+openssl x509 -req -in "$W/nora.csr" -CA "$D/domain/ca.crt" -CAkey "$D/domain/ca.key" -CAcreateserial \
+    -days 30 -extfile "$W/nora.ext" -out "$W/nora.crt" 2>/dev/null || fail "nora cert"
+"$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
+    --registrar-cert "$W/nora.crt" --nonce "$NONCE" --out "$W/pvr-nora" >/dev/null || fail make-pvr
+make_rvr "$W/rvr-nora" "$S1" "$NONCE" "$W/pvr-nora" "$W/nora.crt" "$W/nora.key" "$D/domain/ca.crt"
+expect 403 "masa: RVR signer without id-kp-cmcRA" -H "$CTV" --data-binary @"$W/rvr-nora" "$MURL/requestvoucher"
+grep -q cmcRA "$W/body" || fail "cmcRA reason: $(cat "$W/body")"
 make_rvr "$W/rvr-nobag" "$S1" "$NONCE" "$W/pvr" "$D/domain/registrar.crt" "$D/domain/registrar.key" ""
 expect 400 "masa: no domain CA in the RVR" -H "$CTV" --data-binary @"$W/rvr-nobag" "$MURL/requestvoucher"
 head -c 300 /dev/urandom >"$W/junk"
 make_rvr "$W/rvr-junkprior" "$S1" "$NONCE" "$W/junk"
 expect 400 "masa: prior-signed-voucher-request is junk" -H "$CTV" --data-binary @"$W/rvr-junkprior" "$MURL/requestvoucher"
-expect 400 "masa: a PVR sent as RVR" -H "$CTV" --data-binary @"$W/pvr" "$MURL/requestvoucher"
+expect 403 "masa: a PVR sent as RVR (IDevID lacks cmcRA)" -H "$CTV" --data-binary @"$W/pvr" "$MURL/requestvoucher"
 expect 400 "masa: garbage" -H "$CTV" --data-binary 'hello' "$MURL/requestvoucher"
 expect 400 "masa: empty body" -H "$CTV" --data-binary '' "$MURL/requestvoucher"
 expect 415 "masa: wrong content type" -H 'Content-Type: text/plain' --data-binary @"$W/rvr-ok" "$MURL/requestvoucher"
