@@ -22,9 +22,13 @@ fail() {
     for f in "$W"/*/masa.log "$W"/*/reg.log; do [ -f "$f" ] && tail -n 10 "$f" >&2; done
     exit 1
 }
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-        echo $((20000 + RANDOM % 20000))
+# free_ports N: N distinct free loopback ports (sockets held open until all are chosen)
+free_ports() {
+    python3 -c 'import socket,sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1" 2>/dev/null ||
+        { local b=$((20000 + RANDOM % 20000)) i; for i in $(seq 1 "$1"); do printf '%s ' $((b + i)); done; echo; }
 }
 wait_up() {
     local i
@@ -41,8 +45,7 @@ run_variant() {
     local D="$W/$name"
     "$CERTS" init --dir "$D" --pledges 2 "$@" >/dev/null || fail "$name: init"
     local MPORT RPORT
-    MPORT="$(free_port)"
-    RPORT="$(free_port)"
+    read -r MPORT RPORT <<<"$(free_ports 2)"
     sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
     sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s|^enroll_policy = .*|&\nmasa_url = 127.0.0.1:$MPORT|" "$D/registrar.ini"
     "$MASA" serve --config "$D/masa.ini" >"$D/masa.log" 2>&1 &

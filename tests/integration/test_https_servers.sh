@@ -24,16 +24,18 @@ fail() {
     exit 1
 }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-        echo $((20000 + RANDOM % 20000))
+# free_ports N: N distinct free loopback ports (sockets held open until all are chosen)
+free_ports() {
+    python3 -c 'import socket,sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1" 2>/dev/null ||
+        { local b=$((20000 + RANDOM % 20000)) i; for i in $(seq 1 "$1"); do printf '%s ' $((b + i)); done; echo; }
 }
 
 "$CERTS" init --dir "$W/pki" --pledges 2 >/dev/null || fail "brski-certs init"
 D="$W/pki"
-MPORT="$(free_port)"
-RPORT="$(free_port)"
-CPORT="$(free_port)"
+read -r MPORT RPORT CPORT <<<"$(free_ports 3)"
 sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
 sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$CPORT/" "$D/registrar.ini"
 # The IDevID MASA URL names the default port; point the registrar at ours.
@@ -420,6 +422,22 @@ wait "$MPID" || fail "masa exit after SIGTERM"
     --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr6" >/dev/null || fail make-pvr
 expect 502 "MASA down: registrar answers bad gateway" "${C1[@]}" -H "$CTV" --data-binary @"$W/pvr6" "$RURL/requestvoucher"
 kill -TERM "$RPID"
+wait "$RPID" || fail "registrar exit after SIGTERM"
+# The MASA's TLS certificate must chain to the [anchor masa-tls] anchor (purpose tls).
+awk '/^\[anchor masa-tls\]/{t=1} t&&/^file = /{$0="file = domain/ca.crt"; t=0} {print}' \
+    "$D/registrar.ini" >"$D/registrar-pin.ini"
+grep -q 'file = domain/ca.crt' "$D/registrar-pin.ini" || fail "could not edit the masa-tls anchor"
+"$MASA" serve --config "$D/masa.ini" >>"$W/masa.log" 2>&1 &
+MPID=$!
+"$REG" serve --config "$D/registrar-pin.ini" >>"$W/reg.log" 2>&1 &
+RPID=$!
+PIDS=("$MPID" "$RPID")
+wait_up "$EURL/cacerts"
+wait_up "https://127.0.0.1:$MPORT/"
+expect 502 "MASA TLS certificate not under the masa-tls anchor" "${C1[@]}" -H "$CTV" --data-binary @"$W/pvr6" "$RURL/requestvoucher"
+grep -q "not trusted" "$W/body" || fail "pin refusal reason: $(cat "$W/body")"
+kill -TERM "$MPID" "$RPID"
+wait "$MPID" || fail "masa exit after SIGTERM"
 wait "$RPID" || fail "registrar exit after SIGTERM"
 PIDS=()
 echo "requests checked: $N"
