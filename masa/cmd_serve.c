@@ -414,6 +414,8 @@ done:
 typedef struct log_walk {
     brski_buf *out;
     size_t n;
+    const char *domain_id; /* the requesting registrar's domain */
+    bool domain_seen;
 } log_walk;
 
 static brski_err log_event(void *ctx, const brski_store_voucher *v)
@@ -445,6 +447,9 @@ static brski_err log_event(void *ctx, const brski_store_voucher *v)
         rv = brski_buf_append_str(w->out, ",\"truncated\":0}");
     }
     w->n++;
+    if (strcmp(v->domain_id, w->domain_id) == 0) {
+        w->domain_seen = true;
+    }
     return rv;
 }
 
@@ -461,6 +466,8 @@ static brski_err h_requestauditlog(void *ctx, const brski_http_peer *peer,
     memset(&sd, 0, sizeof(sd));
     brski_voucher_init(&rvr, BRSKI_KIND_VOUCHER_REQUEST);
     brski_buf_init(&out, BRSKI_MAX_BODY);
+    brski_buf did;
+    brski_buf_init(&did, 128);
     snprintf(actor, sizeof(actor), "peer:%s", peer->addr);
     brski_err rv = parse_rvr(brski_buf_slice(&req->body), &sd, &rvr, why, sizeof(why));
     if (rv != BRSKI_OK) {
@@ -468,7 +475,13 @@ static brski_err h_requestauditlog(void *ctx, const brski_http_peer *peer,
         goto done;
     }
     brski_app_actor(brski_cms_signer(&sd), actor, sizeof(actor));
-    log_walk w = {&out, 0};
+    const brski_cert *dca = find_domain_ca(&sd);
+    if (dca == NULL || domain_id(dca, &did) != BRSKI_OK) {
+        refuse(m, resp, actor, action, 400,
+               "RFC 8995 5.8: no domain CA for the registrar in the request certificates");
+        goto done;
+    }
+    log_walk w = {&out, 0, (const char *)did.p, false};
     rv = brski_buf_append_str(&out, "{\"version\":1,\"events\":[");
     if (rv == BRSKI_OK) {
         rv = brski_store_voucher_each(m->store, rvr.serial_number, log_event, &w);
@@ -485,6 +498,11 @@ static brski_err h_requestauditlog(void *ctx, const brski_http_peer *peer,
         refuse(m, resp, actor, action, 404, "RFC 8995 5.8: no voucher issued for this serial");
         goto done;
     }
+    if (!w.domain_seen) {
+        refuse(m, resp, actor, action, 403,
+               "RFC 8995 5.8: no voucher for this serial was issued to the requesting domain");
+        goto done;
+    }
     snprintf(why, sizeof(why), "audit log of %s (%zu events)", rvr.serial_number, w.n);
     brski_app_audit(m->store, actor, action, true, why);
     if (brski_http_msg_set_body(resp, 200, "application/json", brski_buf_slice(&out)) !=
@@ -495,6 +513,7 @@ done:
     brski_cms_signed_clear(&sd);
     brski_voucher_clear(&rvr);
     brski_buf_clear(&out);
+    brski_buf_clear(&did);
     return BRSKI_OK;
 }
 

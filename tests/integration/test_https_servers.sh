@@ -249,6 +249,8 @@ assert ev[0]["nonce"] != ev[1]["nonce"]
 assert all(e["assertion"] == "proximity" and e["domainID"] for e in ev)
 assert ev[0]["nonce"] == sys.argv[2]
 PY
+make_rvr "$W/rvr-log3" "$S1" "" "" "$D/masa/tls.crt" "$D/masa/tls.key" "$D/manufacturer/root.crt"
+expect 403 "masa: requestauditlog from another domain" -H "$CTV" --data-binary @"$W/rvr-log3" "$MURL/requestauditlog"
 make_rvr "$W/rvr-log2" "NO-SUCH-SERIAL" "" ""
 expect 404 "masa: requestauditlog unknown serial" -H "$CTV" --data-binary @"$W/rvr-log2" "$MURL/requestauditlog"
 expect 400 "masa: requestauditlog garbage" -H "$CTV" --data-binary 'xyz' "$MURL/requestauditlog"
