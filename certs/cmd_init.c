@@ -251,6 +251,7 @@ static brski_err write_masa_ini(const init_ctx *ctx)
         "signer_cert = masa/signer.crt\n"
         "signer_key = masa/signer.key\n"
         "signer_chain = manufacturer/root.crt\n"
+        "%s"
         "db = masa.db\n"
         "\n"
         "# Pledges whose IDevID chains to this anchor are ours.\n"
@@ -263,7 +264,10 @@ static brski_err write_masa_ini(const init_ctx *ctx)
         "[anchor domain]\n"
         "purpose = domain\n"
         "file = domain/ca.crt\n",
-        MASA_AUTHORITY, ctx->levels);
+        MASA_AUTHORITY,
+        /* The PVR carries only the IDevID; the MASA knows its own intermediates. */
+        ctx->levels == 3 ? "idevid_intermediates = manufacturer/intermediate.crt\n" : "",
+        ctx->levels);
     if (rv == BRSKI_OK) {
         rv = write_text(ctx, "masa.ini", &b);
     }

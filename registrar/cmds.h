@@ -8,6 +8,8 @@
 #include "brski/policy.h"
 
 int registrar_cmd_verify_pvr(int argc, char **argv);
+int registrar_cmd_serve(int argc, char **argv);
+int registrar_cmd_audit_verify(int argc, char **argv);
 
 /*
  * The COSE path of verify-pvr (cmd_verify_pvr_cose.c): |idevid_der| is the

@@ -9,6 +9,12 @@
  * the start of a request (or from accept), not extended by trickling bytes,
  * so slow senders are closed on time (TESTING.md D2). One log line per
  * request: peer, method, path, status, reason, milliseconds.
+ *
+ * Framing errors (400, 413, 414, 431) are answered with "Connection: close"
+ * and a staged close (write side shut, input dropped for at most 2 s / 256
+ * KiB) so the client reads the answer instead of a reset. Route refusals
+ * (401, 404, 405, 415) keep the connection: their body is skipped unbuffered.
+ * Beyond |max_conns| a new connection is closed at once (not queued).
  */
 #ifndef BRSKI_SERVER_H
 #define BRSKI_SERVER_H
