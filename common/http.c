@@ -293,6 +293,25 @@ static int on_message_begin(http_parser *hp)
     return 0;
 }
 
+static brski_method map_method(unsigned m)
+{
+    switch (m) {
+    case HTTP_GET:
+        return BRSKI_METHOD_GET;
+    case HTTP_POST:
+        return BRSKI_METHOD_POST;
+    case HTTP_PUT:
+        return BRSKI_METHOD_PUT;
+    case HTTP_DELETE:
+        return BRSKI_METHOD_DELETE;
+    case HTTP_HEAD:
+        return BRSKI_METHOD_HEAD;
+    default:
+        break;
+    }
+    return BRSKI_METHOD_OTHER;
+}
+
 static int on_url(http_parser *hp, const char *at, size_t len)
 {
     brski_http_parser *p = self_of(hp);
@@ -308,6 +327,7 @@ static int on_url(http_parser *hp, const char *at, size_t len)
     }
     memcpy(m->path + have, at, len);
     m->path[have + len] = '\0';
+    m->method = map_method(hp->method); /* known here already: useful in error logs */
     return 0;
 }
 
@@ -361,25 +381,6 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
     memcpy(p->value + p->value_len, at, len);
     p->value_len += len;
     return 0;
-}
-
-static brski_method map_method(unsigned m)
-{
-    switch (m) {
-    case HTTP_GET:
-        return BRSKI_METHOD_GET;
-    case HTTP_POST:
-        return BRSKI_METHOD_POST;
-    case HTTP_PUT:
-        return BRSKI_METHOD_PUT;
-    case HTTP_DELETE:
-        return BRSKI_METHOD_DELETE;
-    case HTTP_HEAD:
-        return BRSKI_METHOD_HEAD;
-    default:
-        break;
-    }
-    return BRSKI_METHOD_OTHER;
 }
 
 static int on_headers_complete(http_parser *hp)

@@ -24,12 +24,15 @@
 #define IN_CAP 16384u
 #define MAX_WORKERS 64u
 #define TICK_MS 100
+#define DRAIN_MS 2000            /* longest lingering close */
+#define DRAIN_MAX (256u * 1024u) /* most bytes dropped while lingering */
 
 typedef enum conn_state {
     CONN_HANDSHAKE,
     CONN_READ,
     CONN_WORK,
     CONN_WRITE,
+    CONN_DRAIN, /* response sent, write side shut: read and drop until EOF */
 } conn_state;
 
 typedef struct conn {
@@ -54,6 +57,7 @@ typedef struct conn {
     bool head;
     brski_buf out;
     size_t out_off;
+    size_t drained;
     struct conn *next; /* work or done queue */
 } conn;
 
@@ -393,10 +397,24 @@ static void after_write(brski_server *srv, conn *c)
     stat_add(srv, &srv->stats.requests);
     log_request(c);
     if (c->close_after) {
+        int64_t t = now_ms();
+        /*
+         * RFC 9112 §9.6: close in stages. Closing with unread input makes the
+         * kernel send a reset, which can destroy the 413/431 response before
+         * the client reads it; so shut the write side and drop input for a
+         * bounded time first.
+         */
         if (c->tls != NULL) {
             brski_tls_shutdown(c->tls);
         }
-        conn_close(srv, c, NULL);
+        (void)shutdown(c->fd, SHUT_WR);
+        c->state = CONN_DRAIN;
+        c->drained = 0;
+        if (c->deadline_ms == 0 || c->deadline_ms > t + DRAIN_MS) {
+            c->deadline_ms = t + DRAIN_MS;
+        }
+        (void)want(srv, c, EPOLLIN);
+        drive(srv, c);
         return;
     }
     brski_http_msg_clear(&c->req);
@@ -497,6 +515,19 @@ static void drive(brski_server *srv, conn *c)
             }
             conn_close(srv, c, "write failed");
             return;
+        case CONN_DRAIN: {
+            uint8_t sink[4096];
+            ssize_t r = read(c->fd, sink, sizeof(sink));
+            if (r > 0 && c->drained + (size_t)r <= DRAIN_MAX) {
+                c->drained += (size_t)r;
+                continue;
+            }
+            if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                return;
+            }
+            conn_close(srv, c, NULL);
+            return;
+        }
         case CONN_WORK:
             return;
         }
@@ -597,6 +628,10 @@ static void expire(brski_server *srv)
     for (i = 0; i < srv->cfg.max_conns; i++) {
         conn *c = srv->conns[i];
         if (c == NULL || c->state == CONN_WORK || c->deadline_ms == 0 || t < c->deadline_ms) {
+            continue;
+        }
+        if (c->state == CONN_DRAIN) {
+            conn_close(srv, c, NULL);
             continue;
         }
         stat_add(srv, &srv->stats.timeouts);

@@ -18,6 +18,8 @@ typedef struct cmd_entry {
 
 static const cmd_entry cmds[] = {
     {"sign-voucher", masa_cmd_sign_voucher, "sign an offline voucher (CMS)"},
+    {"serve", masa_cmd_serve, "run the MASA HTTPS server"},
+    {"audit-verify", masa_cmd_audit_verify, "check the audit log hash chain"},
     {NULL, NULL, NULL},
 };
 

@@ -18,6 +18,8 @@ typedef struct cmd_entry {
 
 static const cmd_entry cmds[] = {
     {"verify-pvr", registrar_cmd_verify_pvr, "check a pledge voucher-request as the registrar would"},
+    {"serve", registrar_cmd_serve, "run the registrar HTTPS server"},
+    {"audit-verify", registrar_cmd_audit_verify, "check the audit log hash chain"},
     {NULL, NULL, NULL},
 };
 
