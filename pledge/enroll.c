@@ -222,7 +222,7 @@ static void step(enroll_run *r, const char *name, const char *fmt, ...)
 static void step(enroll_run *r, const char *name, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(r->out, "%-14s ", name);
+    fprintf(r->out, "%-15s ", name);
     va_start(ap, fmt);
     vfprintf(r->out, fmt, ap);
     va_end(ap);
