@@ -11,4 +11,10 @@ int cmd_init(int argc, char **argv);
 /* brski-certs verify: path validation under the anchor policy (cmd_verify.c). */
 int cmd_verify(int argc, char **argv);
 
+/* brski-certs idevid: issue an IDevID by method device|factory|seed (cmd_idevid.c). */
+int cmd_idevid(int argc, char **argv);
+
+/* brski-certs audit: evaluation questions for a PKI on disk (cmd_audit.c). */
+int cmd_audit(int argc, char **argv);
+
 #endif

@@ -18,6 +18,8 @@ typedef struct cmd_entry {
 
 static const cmd_entry cmds[] = {
     {"init", cmd_init, "write a demo PKI and ready configs into a directory"},
+    {"idevid", cmd_idevid, "issue an IDevID (method device, factory or seed)"},
+    {"audit", cmd_audit, "report depth, algorithms, EE counts and key storage of a PKI"},
     {"verify", cmd_verify, "validate a certificate chain under an anchor policy"},
     {NULL, NULL, NULL},
 };

@@ -253,8 +253,9 @@ static brski_err find_signer(brski_cms_signed *out, uint8_t sid_tag, brski_slice
     }
     for (size_t i = 0; i < out->cert_count; i++) {
         const brski_cert *c = &out->certs[i];
-        bool match = by_ski ? brski_slice_eq(c->ski, sid)
-                            : brski_slice_eq(c->issuer, issuer) && brski_slice_eq(c->serial, serial);
+        bool match = by_ski
+                         ? brski_slice_eq(c->ski, sid)
+                         : brski_slice_eq(c->issuer, issuer) && brski_slice_eq(c->serial, serial);
         if (match) {
             out->signer_index = i;
             return BRSKI_OK;
@@ -489,6 +490,254 @@ static brski_err set_version3(uint8_t *der, size_t len)
     return BRSKI_OK;
 }
 
+/* One signed attribute SEQUENCE { type, SET { value } } appended to |b|. */
+static brski_err put_attr(brski_buf *b, const char *oid, brski_slice value_tlv)
+{
+    size_t m1, m2;
+    brski_err rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &m1);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(b, oid);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(b, BRSKI_DER_SET, &m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_buf_append(b, value_tlv.p, value_tlv.len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, m1);
+    }
+    return rv;
+}
+
+/* X.690 11.6: SET OF components in ascending order of their encodings. */
+static int der_cmp(brski_slice a, brski_slice b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = memcmp(a.p, b.p, n);
+    if (c != 0) {
+        return c;
+    }
+    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
+/*
+ * Our own SignedData encoder, used for Ed25519: wolfSSL 5.5.4's PKCS#7
+ * encoder fails with BAD_FUNC_ARG (-173) for Ed25519 keys because it
+ * decodes the private key without its public half. RFC 8419: SHA-512
+ * messageDigest, PureEdDSA over the DER of signedAttrs.
+ */
+static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer *key,
+                          const brski_cert *cert, const brski_slice *chain, size_t chain_count,
+                          const brski_env *env, brski_buf *out)
+{
+    const char *ctype = voucher_ctype ? BRSKI_OID_CT_VOUCHER : BRSKI_OID_DATA;
+    brski_buf a[3], attrs, sig, ct_tlv, md_tlv, time_tlv, b;
+    uint8_t md[64];
+    size_t md_len = 0, m0, m1, m2, m3, m4, m5, m6;
+    brski_err rv;
+    for (size_t i = 0; i < 3; i++) {
+        brski_buf_init(&a[i], 256);
+    }
+    brski_buf_init(&attrs, 1024);
+    brski_buf_init(&sig, 1024);
+    brski_buf_init(&ct_tlv, 64);
+    brski_buf_init(&md_tlv, 80);
+    brski_buf_init(&time_tlv, 32);
+    brski_buf_init(&b, BRSKI_MAX_BODY);
+
+    rv = digest(DG_SHA512, content, md, &md_len);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(&ct_tlv, ctype);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put(&md_tlv, BRSKI_DER_OCTET_STRING, brski_slice_make(md, md_len));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_time(&time_tlv, brski_env_now(env));
+    }
+    if (rv == BRSKI_OK) {
+        rv = put_attr(&a[0], OID_ATTR_CONTENT_TYPE, brski_buf_slice(&ct_tlv));
+    }
+    if (rv == BRSKI_OK) {
+        rv = put_attr(&a[1], OID_ATTR_SIGNING_TIME, brski_buf_slice(&time_tlv));
+    }
+    if (rv == BRSKI_OK) {
+        rv = put_attr(&a[2], OID_ATTR_MESSAGE_DIGEST, brski_buf_slice(&md_tlv));
+    }
+    if (rv != BRSKI_OK) {
+        goto out;
+    }
+    /* Sort the three attributes (insertion sort) and build SET OF. */
+    size_t order[3] = {0, 1, 2};
+    for (size_t i = 1; i < 3; i++) {
+        for (size_t j = i; j > 0 && der_cmp(brski_buf_slice(&a[order[j - 1]]),
+                                            brski_buf_slice(&a[order[j]])) > 0;
+             j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    }
+    rv = brski_der_begin(&attrs, BRSKI_DER_SET, &m0);
+    for (size_t i = 0; rv == BRSKI_OK && i < 3; i++) {
+        rv = brski_buf_append(&attrs, a[order[i]].p, a[order[i]].len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&attrs, m0);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_sign(key, BRSKI_SIG_ED25519, BRSKI_SIG_FMT_DER, brski_buf_slice(&attrs),
+                               env, &sig);
+    }
+    if (rv != BRSKI_OK) {
+        goto out;
+    }
+    /* [0] IMPLICIT: the signedAttrs carry the context tag on the wire. */
+    attrs.p[0] = BRSKI_DER_CONTEXT_CONS(0);
+
+    rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m0); /* ContentInfo */
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(&b, BRSKI_OID_SIGNED_DATA);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(&b, BRSKI_DER_CONTEXT_CONS(0), &m1);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m2); /* SignedData */
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_u64(&b, voucher_ctype ? 3 : 1);
+    }
+    if (rv == BRSKI_OK) { /* digestAlgorithms */
+        rv = brski_der_begin(&b, BRSKI_DER_SET, &m3);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m4);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_oid(&b, OID_SHA512);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m4);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m3);
+        }
+    }
+    if (rv == BRSKI_OK) { /* encapContentInfo */
+        rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m3);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_oid(&b, ctype);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(&b, BRSKI_DER_CONTEXT_CONS(0), &m4);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put(&b, BRSKI_DER_OCTET_STRING, content);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m4);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m3);
+        }
+    }
+    if (rv == BRSKI_OK) { /* certificates [0] IMPLICIT */
+        rv = brski_der_begin(&b, BRSKI_DER_CONTEXT_CONS(0), &m3);
+        if (rv == BRSKI_OK) {
+            rv = brski_buf_append(&b, cert->der, cert->der_len);
+        }
+        for (size_t i = 0; rv == BRSKI_OK && i < chain_count; i++) {
+            rv = brski_buf_append(&b, chain[i].p, chain[i].len);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m3);
+        }
+    }
+    if (rv == BRSKI_OK) { /* signerInfos */
+        rv = brski_der_begin(&b, BRSKI_DER_SET, &m3);
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m4);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put_u64(&b, 1);
+        }
+        if (rv == BRSKI_OK) { /* issuerAndSerialNumber */
+            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m5);
+            if (rv == BRSKI_OK) {
+                rv = brski_buf_append(&b, cert->issuer.p, cert->issuer.len);
+            }
+            if (rv == BRSKI_OK) {
+                rv = brski_der_put(&b, BRSKI_DER_INTEGER, cert->serial);
+            }
+            if (rv == BRSKI_OK) {
+                rv = brski_der_end(&b, m5);
+            }
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m5);
+            if (rv == BRSKI_OK) {
+                rv = brski_der_put_oid(&b, OID_SHA512);
+            }
+            if (rv == BRSKI_OK) {
+                rv = brski_der_end(&b, m5);
+            }
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_buf_append(&b, attrs.p, attrs.len);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m6);
+            if (rv == BRSKI_OK) {
+                rv = brski_der_put_oid(&b, "1.3.101.112");
+            }
+            if (rv == BRSKI_OK) {
+                rv = brski_der_end(&b, m6);
+            }
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_put(&b, BRSKI_DER_OCTET_STRING, brski_buf_slice(&sig));
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m4);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_der_end(&b, m3);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&b, m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&b, m1);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(&b, m0);
+    }
+    if (rv == BRSKI_OK) {
+        brski_cms_signed check;
+        rv = brski_cms_verify(brski_buf_slice(&b), &check);
+        brski_cms_signed_clear(&check);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_buf_append(out, b.p, b.len);
+    }
+out:
+    for (size_t i = 0; i < 3; i++) {
+        brski_buf_clear(&a[i]);
+    }
+    brski_buf_clear(&attrs);
+    brski_buf_clear(&sig);
+    brski_buf_clear(&ct_tlv);
+    brski_buf_clear(&md_tlv);
+    brski_buf_clear(&time_tlv);
+    brski_buf_clear(&b);
+    return rv;
+}
+
 brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice key_der,
                          brski_slice cert_der, const brski_slice *chain, size_t chain_count,
                          const brski_env *env, brski_buf *out)
@@ -523,10 +772,15 @@ brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice ke
         encrypt_oid = ECDSAk;
         hash_oid = cert.key_bits > 384 ? SHA512h : cert.key_bits > 256 ? SHA384h : SHA256h;
         break;
-    case BRSKI_KEY_ED25519:
-        encrypt_oid = ED25519k;
-        hash_oid = SHA512h;
-        break;
+    case BRSKI_KEY_ED25519: {
+        brski_signer *ed = NULL;
+        rv = brski_signer_from_bytes(key_der, &ed);
+        if (rv == BRSKI_OK) {
+            rv = sign_own(content, voucher_ctype, ed, &cert, chain, chain_count, env, out);
+        }
+        brski_signer_free(ed);
+        goto out;
+    }
     case BRSKI_KEY_RSA:
         encrypt_oid = RSAk;
         hash_oid = SHA256h;
@@ -575,10 +829,14 @@ brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice ke
      * the three RFC 5652 attributes are built here: contentType (11.1),
      * signingTime from |env| (11.3), messageDigest (11.2).
      */
-    static const uint8_t oid_ct[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03};
-    static const uint8_t oid_md[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04};
-    static const uint8_t oid_st[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05};
-    static const uint8_t data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01};
+    static const uint8_t oid_ct[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x09, 0x03};
+    static const uint8_t oid_md[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x09, 0x04};
+    static const uint8_t oid_st[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x09, 0x05};
+    static const uint8_t data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                       0xf7, 0x0d, 0x01, 0x07, 0x01};
     uint8_t md[64];
     size_t md_len = 0;
     rv = digest(hash_oid == SHA512h ? DG_SHA512 : hash_oid == SHA384h ? DG_SHA384 : DG_SHA256,

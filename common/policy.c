@@ -1,5 +1,6 @@
 #include "brski/policy.h"
 
+#include <arpa/inet.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1034,13 +1035,27 @@ static bool check_ee(const brski_cert *c, size_t depth, const brski_anchor_polic
     }
     if (peer_name != NULL) {
         bool ok = false;
-        for (size_t i = 0; i < c->san_dns_count && !ok; i++) {
-            ok = brski_dns_name_match(c->san_dns[i], peer_name);
+        uint8_t ip[16];
+        size_t ip_len = 0;
+        if (inet_pton(AF_INET, peer_name, ip) == 1) {
+            ip_len = 4;
+        } else if (inet_pton(AF_INET6, peer_name, ip) == 1) {
+            ip_len = 16;
+        }
+        if (ip_len > 0) {
+            /* RFC 5280 4.2.1.6: iPAddress in network byte order, exact match. */
+            for (size_t i = 0; i < c->san_ip_count && !ok; i++) {
+                ok = c->san_ip_len[i] == ip_len && memcmp(c->san_ip[i], ip, ip_len) == 0;
+            }
+        } else {
+            for (size_t i = 0; i < c->san_dns_count && !ok; i++) {
+                ok = brski_dns_name_match(c->san_dns[i], peer_name);
+            }
         }
         if (!ok) {
             /* RFC 6125 6.4.4: no CN fallback when a SAN is expected. */
-            fail(r, BRSKI_REASON_PEER_NAME, 0, "RFC 6125 6.4: no subjectAltName matches %s",
-                 peer_name);
+            fail(r, BRSKI_REASON_PEER_NAME, 0, "RFC 6125 6.4: no subjectAltName matches %s%s",
+                 peer_name, c->san_truncated ? " (SAN list truncated by the parser)" : "");
             return false;
         }
     } else if (pol->require_peer_name) {
@@ -1202,6 +1217,22 @@ static crl_result crl_check_one(brski_slice der, const brski_cert *c, const brsk
         }
     }
     return revoked ? CRL_REVOKED : CRL_GOOD;
+}
+
+brski_err brski_crl_check(brski_slice crl, const brski_cert *cert, const brski_cert *issuer,
+                          int64_t now)
+{
+    if (cert == NULL || issuer == NULL || crl.p == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    switch (crl_check_one(crl, cert, issuer, now)) {
+    case CRL_GOOD:
+        return BRSKI_OK;
+    case CRL_REVOKED:
+        return BRSKI_ERR_POLICY;
+    default:
+        return BRSKI_ERR_MALFORMED;
+    }
 }
 
 static bool check_revocation(const brski_cert *const *path, size_t len,

@@ -26,9 +26,9 @@
 #include "brski/file.h"
 #include "brski/log.h"
 
-#define OID_EC_PUBKEY "1.2.840.10045.2.1"
-#define OID_RSA "1.2.840.113549.1.1.1"
-#define OID_ED25519 "1.3.101.112"
+#define OID_EC_PUBKEY BRSKI_OID_EC_PUBKEY
+#define OID_RSA BRSKI_OID_RSA_ENCRYPTION
+#define OID_ED25519 BRSKI_OID_ED25519
 
 /* Longest private key file we read. */
 #define SIGNER_MAX_FILE (64u * 1024u)
@@ -276,9 +276,9 @@ static brski_err load_ec_private(brski_slice der, const curve_info *curve_hint, 
     }
     s->curve_id = ci->id;
     s->bits = ci->bits;
-    int ret = wc_ecc_import_private_key_ex(d.p, (word32)d.len, pub.len > 0 ? pub.p : NULL,
-                                           (word32)pub.len, &s->k.ecc, ci->id);
-    if (ret == 0 && pub.len == 0) {
+    /* Import the scalar alone and derive the public point from it. */
+    int ret = wc_ecc_import_private_key_ex(d.p, (word32)d.len, NULL, 0, &s->k.ecc, ci->id);
+    if (ret == 0) {
         WC_RNG rng;
         ret = wc_InitRng(&rng);
         if (ret == 0) {
@@ -287,8 +287,21 @@ static brski_err load_ec_private(brski_slice der, const curve_info *curve_hint, 
         }
     }
     if (ret == 0) {
-        /* The public half must belong to the private scalar. */
         ret = wc_ecc_check_key(&s->k.ecc);
+    }
+    if (ret == 0 && pub.len > 0) {
+        /*
+         * A stored public key must be the one of the scalar: wolfCrypt's
+         * wc_ecc_check_key does not compare them, so a file pairing one key's
+         * scalar with another's point would otherwise load.
+         */
+        uint8_t mine[133];
+        word32 mlen = sizeof(mine);
+        bool compressed = pub.p[0] != 0x04;
+        ret = wc_ecc_export_x963_ex(&s->k.ecc, mine, &mlen, compressed ? 1 : 0);
+        if (ret == 0 && (mlen != pub.len || memcmp(mine, pub.p, mlen) != 0)) {
+            ret = -1;
+        }
     }
     if (ret != 0) {
         brski_signer_free(s);
@@ -348,6 +361,31 @@ static brski_err load_rsa_private(brski_slice der, brski_signer **out)
         return BRSKI_ERR_UNSUPPORTED;
     }
     s->bits = (unsigned)bits;
+    /*
+     * Pairwise consistency: wolfCrypt does not check that the CRT parameters
+     * belong to n, so sign once and verify with the public half.
+     */
+    brski_buf spki;
+    brski_buf sig;
+    brski_buf_init(&spki, 4096);
+    brski_buf_init(&sig, 1024);
+    brski_slice probe = brski_slice_str("brski pairwise consistency check");
+    brski_err rv = brski_signer_spki(s, &spki);
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_sign(s, BRSKI_SIG_RSA_SHA256, BRSKI_SIG_FMT_DER, probe,
+                               brski_env_default(), &sig);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_pubkey_verify(brski_buf_slice(&spki), BRSKI_SIG_RSA_SHA256, BRSKI_SIG_FMT_DER,
+                                 probe, brski_buf_slice(&sig));
+    }
+    brski_buf_clear(&spki);
+    brski_buf_clear(&sig);
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_WARN, "signer: RSA key fails its pairwise consistency check");
+        brski_signer_free(s);
+        return BRSKI_ERR_MALFORMED;
+    }
     *out = s;
     return BRSKI_OK;
 }
@@ -705,46 +743,14 @@ brski_err brski_signer_write_pem(const brski_signer *s, const char *path)
 
 /* ---- signing ---- */
 
-static brski_err sign_hash(brski_sig_alg alg, brski_slice msg, uint8_t *out, size_t *out_len,
-                           const char **oid)
-{
-    enum wc_HashType ht;
-    switch (alg) {
-    case BRSKI_SIG_ECDSA_SHA256:
-    case BRSKI_SIG_RSA_SHA256:
-        ht = WC_HASH_TYPE_SHA256;
-        *oid = "2.16.840.1.101.3.4.2.1";
-        break;
-    case BRSKI_SIG_ECDSA_SHA384:
-    case BRSKI_SIG_RSA_SHA384:
-        ht = WC_HASH_TYPE_SHA384;
-        *oid = "2.16.840.1.101.3.4.2.2";
-        break;
-    case BRSKI_SIG_ECDSA_SHA512:
-    case BRSKI_SIG_RSA_SHA512:
-        ht = WC_HASH_TYPE_SHA512;
-        *oid = "2.16.840.1.101.3.4.2.3";
-        break;
-    default:
-        return BRSKI_ERR_ARG;
-    }
-    int n = wc_HashGetDigestSize(ht);
-    if (n <= 0 || wc_Hash(ht, msg.p, (word32)msg.len, out, (word32)n) != 0) {
-        return BRSKI_ERR_CRYPTO;
-    }
-    *out_len = (size_t)n;
-    return BRSKI_OK;
-}
-
 static brski_err sign_ecdsa(brski_signer *s, brski_sig_alg alg, brski_sig_format fmt,
                             brski_slice msg, WC_RNG *rng, brski_buf *out)
 {
     uint8_t hash[WC_MAX_DIGEST_SIZE];
     size_t hlen = 0;
-    const char *oid = NULL;
     uint8_t sig[160];
     word32 slen = sizeof(sig);
-    brski_err rv = sign_hash(alg, msg, hash, &hlen, &oid);
+    brski_err rv = brski_sig_hash(alg, msg, hash, &hlen);
     if (rv != BRSKI_OK) {
         return rv;
     }
@@ -773,38 +779,10 @@ static brski_err sign_ecdsa(brski_signer *s, brski_sig_alg alg, brski_sig_format
 static brski_err sign_rsa(brski_signer *s, brski_sig_alg alg, brski_slice msg, WC_RNG *rng,
                           brski_buf *out)
 {
-    uint8_t hash[WC_MAX_DIGEST_SIZE];
-    size_t hlen = 0;
-    const char *oid = NULL;
-    brski_err rv = sign_hash(alg, msg, hash, &hlen, &oid);
-    if (rv != BRSKI_OK) {
-        return rv;
-    }
-    /* RFC 8017 9.2: DigestInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }. */
     brski_buf di;
     brski_buf_init(&di, 128);
-    size_t m1 = 0;
-    size_t m2 = 0;
-    rv = brski_der_begin(&di, BRSKI_DER_SEQUENCE, &m1);
-    if (rv == BRSKI_OK) {
-        rv = brski_der_begin(&di, BRSKI_DER_SEQUENCE, &m2);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put_oid(&di, oid);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put(&di, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_end(&di, m2);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put(&di, BRSKI_DER_OCTET_STRING, brski_slice_make(hash, hlen));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_end(&di, m1);
-    }
     size_t klen = (s->bits + 7) / 8;
+    brski_err rv = brski_rsa_digest_info(alg, msg, &di);
     if (rv == BRSKI_OK) {
         rv = brski_buf_reserve(out, klen);
     }

@@ -388,8 +388,8 @@ brski_err brski_voucher_validate(const brski_voucher *v)
         brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.3: last-renewal-date needs expires-on");
         return BRSKI_ERR_MALFORMED;
     }
-    if (brski_voucher_has(v, BRSKI_LEAF_EXPIRES_ON) && brski_voucher_has(v, BRSKI_LEAF_CREATED_ON) &&
-        v->expires_on < v->created_on) {
+    if (brski_voucher_has(v, BRSKI_LEAF_EXPIRES_ON) &&
+        brski_voucher_has(v, BRSKI_LEAF_CREATED_ON) && v->expires_on < v->created_on) {
         brski_log(BRSKI_LOG_WARN, "%s: expires-on is before created-on", what);
         return BRSKI_ERR_MALFORMED;
     }

@@ -42,7 +42,8 @@ brski_err brski_cms_signer_check(const brski_anchor_store *store, brski_purpose 
     }
     brski_err rv = brski_policy_validate(store, &in, &dec);
     if (rv != BRSKI_OK) {
-        brski_log(BRSKI_LOG_WARN, "cms: RFC 8995 5.6.1: signer rejected under the %s anchors: %s (%s)",
+        brski_log(BRSKI_LOG_WARN,
+                  "cms: RFC 8995 5.6.1: signer rejected under the %s anchors: %s (%s)",
                   brski_purpose_name(purpose), brski_reason_name(dec.reason), dec.detail);
     }
     if (why != NULL && why_cap > 0) {
@@ -67,7 +68,8 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
     if (rv != BRSKI_OK) {
         return rv;
     }
-    /* RFC 8995 5.6.1: "verify the voucher signature using the manufacturer-installed trust anchor(s)". */
+    /* RFC 8995 5.6.1: "verify the voucher signature using the manufacturer-installed trust
+     * anchor(s)". */
     rv = brski_cms_signer_check(store, BRSKI_PURPOSE_MASA, &sd, !opts->ignore_time, now, NULL, 0);
     if (rv != BRSKI_OK) {
         goto out;

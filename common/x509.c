@@ -22,10 +22,10 @@
 #include "brski/log.h"
 #include "brski/signer.h"
 
-#define OID_EC_PUBKEY "1.2.840.10045.2.1"
-#define OID_RSA "1.2.840.113549.1.1.1"
-#define OID_ED25519 "1.3.101.112"
-#define OID_ED448 "1.3.101.113"
+#define OID_EC_PUBKEY BRSKI_OID_EC_PUBKEY
+#define OID_RSA BRSKI_OID_RSA_ENCRYPTION
+#define OID_ED25519 BRSKI_OID_ED25519
+#define OID_ED448 BRSKI_OID_ED448
 
 #define OID_EXT_SKI "2.5.29.14"
 #define OID_EXT_KU "2.5.29.15"
@@ -257,41 +257,93 @@ brski_err brski_sha256(brski_slice data, uint8_t out[32])
     return BRSKI_OK;
 }
 
-/* Hash of |msg| for |alg|; |oid| gets the hash OID for a DigestInfo. */
-static brski_err hash_for(brski_sig_alg alg, brski_slice msg, uint8_t *out, size_t *out_len,
-                          const char **oid)
+/* Digest of |alg| and its OID (for a DigestInfo). */
+static brski_err sig_digest(brski_sig_alg alg, enum wc_HashType *ht, const char **oid)
 {
-    enum wc_HashType ht;
     switch (alg) {
     case BRSKI_SIG_ECDSA_SHA256:
     case BRSKI_SIG_RSA_SHA256:
-        ht = WC_HASH_TYPE_SHA256;
+        *ht = WC_HASH_TYPE_SHA256;
         *oid = "2.16.840.1.101.3.4.2.1";
-        break;
+        return BRSKI_OK;
     case BRSKI_SIG_ECDSA_SHA384:
     case BRSKI_SIG_RSA_SHA384:
-        ht = WC_HASH_TYPE_SHA384;
+        *ht = WC_HASH_TYPE_SHA384;
         *oid = "2.16.840.1.101.3.4.2.2";
-        break;
+        return BRSKI_OK;
     case BRSKI_SIG_ECDSA_SHA512:
     case BRSKI_SIG_RSA_SHA512:
-        ht = WC_HASH_TYPE_SHA512;
+        *ht = WC_HASH_TYPE_SHA512;
         *oid = "2.16.840.1.101.3.4.2.3";
-        break;
+        return BRSKI_OK;
     case BRSKI_SIG_ECDSA_SHA1:
     case BRSKI_SIG_RSA_SHA1:
-        ht = WC_HASH_TYPE_SHA;
+        *ht = WC_HASH_TYPE_SHA;
         *oid = "1.3.14.3.2.26";
-        break;
+        return BRSKI_OK;
     default:
         return BRSKI_ERR_UNSUPPORTED;
     }
+}
+
+brski_err brski_sig_hash(brski_sig_alg alg, brski_slice msg, uint8_t *out, size_t *out_len)
+{
+    enum wc_HashType ht;
+    const char *oid = NULL;
+    brski_err rv = sig_digest(alg, &ht, &oid);
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
     int n = wc_HashGetDigestSize(ht);
+    if (msg.p == NULL) {
+        msg.p = (const uint8_t *)"";
+    }
     if (n <= 0 || wc_Hash(ht, msg.p, (word32)msg.len, out, (word32)n) != 0) {
         return BRSKI_ERR_CRYPTO;
     }
     *out_len = (size_t)n;
     return BRSKI_OK;
+}
+
+brski_err brski_rsa_digest_info(brski_sig_alg alg, brski_slice msg, brski_buf *out)
+{
+    enum wc_HashType ht;
+    const char *oid = NULL;
+    uint8_t hash[WC_MAX_DIGEST_SIZE];
+    size_t hlen = 0;
+    brski_err rv = sig_digest(alg, &ht, &oid);
+    if (rv == BRSKI_OK) {
+        rv = brski_sig_hash(alg, msg, hash, &hlen);
+    }
+    if (rv != BRSKI_OK) {
+        return rv;
+    }
+    size_t start = out->len;
+    size_t m1 = 0;
+    size_t m2 = 0;
+    rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &m1);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_begin(out, BRSKI_DER_SEQUENCE, &m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(out, oid);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put(out, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(out, m2);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put(out, BRSKI_DER_OCTET_STRING, brski_slice_make(hash, hlen));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(out, m1);
+    }
+    if (rv != BRSKI_OK) {
+        out->len = start;
+    }
+    return rv;
 }
 
 /* Strict ECDSA-Sig-Value: SEQUENCE { r INTEGER, s INTEGER }, both positive and minimal. */
@@ -321,13 +373,12 @@ static brski_err verify_ecdsa(const spki_parts *sp, brski_sig_alg alg, brski_sig
 {
     uint8_t hash[WC_MAX_DIGEST_SIZE];
     size_t hlen = 0;
-    const char *hoid = NULL;
     uint8_t der[2 * 67 + 16];
     word32 der_len = sizeof(der);
     size_t flen = (sp->bits + 7) / 8;
     ecc_key key;
     int ok = 0;
-    brski_err rv = hash_for(alg, msg, hash, &hlen, &hoid);
+    brski_err rv = brski_sig_hash(alg, msg, hash, &hlen);
     if (rv != BRSKI_OK) {
         return rv;
     }
@@ -414,43 +465,24 @@ static brski_slice int_magnitude(brski_slice v)
 static brski_err verify_rsa(const spki_parts *sp, brski_sig_alg alg, brski_slice msg,
                             brski_slice sig)
 {
-    uint8_t hash[WC_MAX_DIGEST_SIZE];
-    size_t hlen = 0;
-    const char *hoid = NULL;
-    brski_err rv = hash_for(alg, msg, hash, &hlen, &hoid);
-    if (rv != BRSKI_OK) {
-        return rv;
-    }
     brski_slice n = int_magnitude(sp->rsa_n);
     brski_slice e = int_magnitude(sp->rsa_e);
     /* RFC 8017 8.2.2 step 1: the signature has the modulus length. */
     if (sp->bits < 1024 || sp->bits > RSA_MAX_BITS || sig.len != n.len) {
         return BRSKI_ERR_CRYPTO;
     }
-    /* Expected DigestInfo (RFC 8017 9.2): SEQUENCE { AlgId { oid, NULL }, OCTET STRING }. */
+    /*
+     * RFC 8017 5.2.2 (RSAVP1) step 1: "If the signature representative s is
+     * not between 0 and n - 1, output 'signature representative out of
+     * range'". wolfCrypt 5.5.4 accepts s + n (Wycheproof tcId 244).
+     */
+    if (memcmp(sig.p, n.p, n.len) >= 0) {
+        brski_log(BRSKI_LOG_WARN, "x509: RFC 8017 5.2.2: RSA signature not below the modulus");
+        return BRSKI_ERR_CRYPTO;
+    }
     brski_buf di;
     brski_buf_init(&di, 128);
-    size_t m1 = 0;
-    size_t m2 = 0;
-    rv = brski_der_begin(&di, BRSKI_DER_SEQUENCE, &m1);
-    if (rv == BRSKI_OK) {
-        rv = brski_der_begin(&di, BRSKI_DER_SEQUENCE, &m2);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put_oid(&di, hoid);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put(&di, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_end(&di, m2);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put(&di, BRSKI_DER_OCTET_STRING, brski_slice_make(hash, hlen));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_der_end(&di, m1);
-    }
+    brski_err rv = brski_rsa_digest_info(alg, msg, &di);
     if (rv != BRSKI_OK) {
         brski_buf_clear(&di);
         return rv;
@@ -995,7 +1027,8 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
                 return bad("subjectAltName iPAddress");
             }
             if (c->san_ip_count >= BRSKI_X509_MAX_SAN) {
-                return BRSKI_ERR_UNSUPPORTED;
+                c->san_truncated = true;
+                continue;
             }
             memcpy(c->san_ip[c->san_ip_count], gn.p, gn.len);
             c->san_ip_len[c->san_ip_count] = gn.len;
@@ -1006,7 +1039,8 @@ static brski_err ext_san(brski_cert *c, brski_slice v)
             continue;
         }
         if (c->san_dns_count >= BRSKI_X509_MAX_SAN) {
-            return BRSKI_ERR_UNSUPPORTED;
+            c->san_truncated = true;
+            continue;
         }
         brski_err rv = copy_text(gn, c->san_dns[c->san_dns_count], sizeof(c->san_dns[0]));
         if (rv != BRSKI_OK) {

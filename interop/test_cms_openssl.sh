@@ -2,6 +2,7 @@
 # CMS voucher interop with OpenSSL in both directions (RFC 8366 5.4, RFC 8995 5.2):
 #  - `openssl cms -verify` accepts vouchers and voucher-requests we sign;
 #  - we accept vouchers OpenSSL signs with eContentType id-ct-animaJSONVoucher and id-data;
+#  - Ed25519 (RFC 8419) both ways with GnuTLS certtool, which OpenSSL 3.0 cannot do;
 #  - and we reject detached, wrongly signed, wrong-nonce, expired and wrong-serial vouchers.
 set -u
 : "${BRSKI_BIN:?}"
@@ -76,10 +77,35 @@ expect 1 "verify-voucher after the signer expired" "$PLEDGE" verify-voucher --vo
     --masa-anchor root.crt --serial IOP-0001 --nonce "$NONCE" --at 2100-01-01T00:00:00Z
 expect 1 "verify-voucher wrong anchor" "$PLEDGE" verify-voucher --voucher voucher.p7 \
     --masa-anchor domain.crt --serial IOP-0001 --nonce "$NONCE"
-expect 2 "sign-voucher --format cose not available" "$MASA" sign-voucher --key masa.key \
-    --cert masa.crt --serial IOP-0001 --pinned-domain-cert domain.crt --format cose --out x.p7
+expect 0 "sign-voucher --format cose" "$MASA" sign-voucher --key masa.key \
+    --cert masa.crt --serial IOP-0001 --pinned-domain-cert domain.crt --format cose --out x.cose
 expect 2 "sign-voucher --format bogus" "$MASA" sign-voucher --key masa.key \
     --cert masa.crt --serial IOP-0001 --pinned-domain-cert domain.crt --format json --out x.p7
+
+# 1b. Ed25519 MASA key (our own SignedData encoder, RFC 8419).
+openssl genpkey -algorithm ED25519 -out ed.key 2>/dev/null && chmod 600 ed.key
+issue ed.key "/CN=Interop MASA Ed25519" root.crt root.key ed.crt \
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+expect 0 "sign-voucher (Ed25519)" "$MASA" sign-voucher --key ed.key --cert ed.crt --serial IOP-0001 \
+    --pinned-domain-cert domain.crt --nonce "$NONCE" --out ed-voucher.p7
+# OpenSSL 3.0 cannot verify or produce Ed25519 CMS ("invalid digest"); GnuTLS can.
+if command -v certtool >/dev/null; then
+    expect 0 "certtool --p7-verify (our Ed25519 voucher)" certtool --p7-verify --inder \
+        --infile ed-voucher.p7 --load-ca-certificate root.crt
+    expect 0 "certtool --p7-sign --p7-time (Ed25519)" certtool --p7-sign --p7-time \
+        --load-privkey ed.key --load-certificate ed.crt --infile voucher.json --outder \
+        --outfile gnutls-ed.p7
+    expect 0 "verify-voucher (GnuTLS, Ed25519, id-data)" "$PLEDGE" verify-voucher \
+        --voucher gnutls-ed.p7 --masa-anchor root.crt --serial IOP-0001 --nonce "$NONCE"
+    expect 0 "certtool --p7-sign without signed attributes" certtool --p7-sign \
+        --load-privkey ed.key --load-certificate ed.crt --infile voucher.json --outder \
+        --outfile gnutls-noattr.p7
+    expect 1 "verify-voucher rejects missing signedAttrs (rfc8366bis 7.1)" "$PLEDGE" \
+        verify-voucher --voucher gnutls-noattr.p7 --masa-anchor root.crt --serial IOP-0001 \
+        --nonce "$NONCE"
+fi
+expect 0 "verify-voucher (our Ed25519 voucher)" "$PLEDGE" verify-voucher --voucher ed-voucher.p7 \
+    --masa-anchor root.crt --serial IOP-0001 --nonce "$NONCE"
 
 # 2. We sign a PVR; OpenSSL and our registrar check verify it.
 expect 0 "make-pvr" "$PLEDGE" make-pvr --cert idevid.crt --key idevid.key \

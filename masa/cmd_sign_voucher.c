@@ -1,6 +1,7 @@
 /*
  * brski-masa sign-voucher: makes an offline voucher (RFC 8366, RFC 8995
- * 5.6) signed as CMS with eContentType id-ct-animaJSONVoucher.
+ * 5.6) signed as CMS with eContentType id-ct-animaJSONVoucher, or with
+ * --format cose as a CBOR voucher in COSE_Sign1 (cBRSKI 9.2.3).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,14 +14,16 @@
 #include "brski/signer.h"
 #include "brski/voucher.h"
 #include "brski/voucher_cli.h"
+#include "brski/voucher_cose.h"
 #include "brski/voucher_json.h"
 #include "cmds.h"
 
 static const char usage_text[] =
     "usage: brski-masa sign-voucher --key K --cert C --serial S --pinned-domain-cert P\n"
     "         [--nonce N] [--assertion verified|logged|proximity|agent-proximity]\n"
-    "         [--expires TIME] [--chain F] [--format cms] --out F\n"
+    "         [--expires TIME] [--chain F] [--format cms|cose] --out F\n"
     "Signs a voucher with the MASA key K (certificate C, optional chain F).\n"
+    "cose: CBOR voucher in COSE_Sign1, C and F in the unprotected x5bag.\n"
     "N is the nonce as the JSON shows it (base64); TIME is RFC 3339.\n";
 
 int masa_cmd_sign_voucher(int argc, char **argv)
@@ -53,8 +56,10 @@ int masa_cmd_sign_voucher(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
-    if (brski_cli_check_format(brski_cli_get(o, n, "format")) != BRSKI_OK) {
-        fprintf(stderr, "sign-voucher: --format must be cms (cose is not built in yet)\n");
+    const char *format = brski_cli_get(o, n, "format");
+    bool cose = format != NULL && strcmp(format, "cose") == 0;
+    if (!cose && brski_cli_check_format(format) != BRSKI_OK) {
+        fprintf(stderr, "sign-voucher: --format must be cms or cose\n");
         return 2;
     }
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER);
@@ -129,8 +134,20 @@ int masa_cmd_sign_voucher(int argc, char **argv)
         ret = 2;
         goto done;
     }
-    rv = brski_voucher_json_encode(&v, &json);
-    if (rv == BRSKI_OK) {
+    if (cose) {
+        /* cBRSKI 9.2.3: the complete signing chain in an unprotected x5bag. */
+        brski_slice x5[BRSKI_CMS_MAX_CERTS];
+        x5[0] = brski_buf_slice(&cert);
+        for (size_t i = 0; i < chain_count && i + 1 < BRSKI_COSE_MAX_CERTS; i++) {
+            x5[i + 1] = chain[i];
+        }
+        size_t x5_count = chain_count + 1 < BRSKI_COSE_MAX_CERTS ? chain_count + 1
+                                                                  : BRSKI_COSE_MAX_CERTS;
+        rv = brski_voucher_cose_sign(&v, key, x5, x5_count, NULL, &out);
+    } else {
+        rv = brski_voucher_json_encode(&v, &json);
+    }
+    if (rv == BRSKI_OK && !cose) {
         rv = brski_cms_sign_with(brski_buf_slice(&json), true, key, brski_buf_slice(&cert), chain,
                                  chain_count, NULL, &out);
     }

@@ -17,7 +17,7 @@ typedef struct cmd_entry {
 } cmd_entry;
 
 static const cmd_entry cmds[] = {
-    {"sign-voucher", masa_cmd_sign_voucher, "sign an offline voucher (CMS)"},
+    {"sign-voucher", masa_cmd_sign_voucher, "sign an offline voucher (CMS or COSE)"},
     {"serve", masa_cmd_serve, "run the MASA HTTPS server"},
     {"audit-verify", masa_cmd_audit_verify, "check the audit log hash chain"},
     {NULL, NULL, NULL},

@@ -12,13 +12,14 @@
 #include "brski/signer.h"
 #include "brski/voucher.h"
 #include "brski/voucher_cli.h"
+#include "brski/voucher_cose.h"
 #include "brski/voucher_json.h"
 #include "brski/x509.h"
 #include "cmds.h"
 
 static const char usage_text[] =
     "usage: brski-pledge make-pvr --cert C --key K --registrar-cert R [--nonce N]\n"
-    "         [--format cms] --out F\n"
+    "         [--format cms|cose] --out F\n"
     "Builds a voucher-request (assertion proximity, proximity-registrar-cert R, serial\n"
     "from the IDevID C) signed with K. Without --nonce a fresh 16-byte nonce is used;\n"
     "the nonce is printed as 'nonce: N'.\n";
@@ -50,8 +51,10 @@ int pledge_cmd_make_pvr(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
-    if (brski_cli_check_format(brski_cli_get(o, n, "format")) != BRSKI_OK) {
-        fprintf(stderr, "make-pvr: --format must be cms (cose is not built in yet)\n");
+    const char *format = brski_cli_get(o, n, "format");
+    bool cose = format != NULL && strcmp(format, "cose") == 0;
+    if (!cose && brski_cli_check_format(format) != BRSKI_OK) {
+        fprintf(stderr, "make-pvr: --format must be cms or cose\n");
         return 2;
     }
     memset(&idevid, 0, sizeof(idevid));
@@ -117,8 +120,13 @@ int pledge_cmd_make_pvr(int argc, char **argv)
         ret = 2;
         goto done;
     }
-    rv = brski_voucher_json_encode(&v, &json);
-    if (rv == BRSKI_OK) {
+    if (cose) {
+        /* cBRSKI 9.2.2: COSE_Sign1 with the IDevID key; x5bag/x5chain SHOULD NOT be sent. */
+        rv = brski_voucher_cose_sign(&v, key, NULL, 0, NULL, &out);
+    } else {
+        rv = brski_voucher_json_encode(&v, &json);
+    }
+    if (rv == BRSKI_OK && !cose) {
         rv = brski_cms_sign_with(brski_buf_slice(&json), true, key, brski_buf_slice(&cert), NULL,
                                  0, NULL, &out);
     }

@@ -11,6 +11,8 @@
 #include "brski/voucher.h"
 #include "brski/voucher_accept.h"
 #include "brski/voucher_cli.h"
+#include "brski/voucher_cose.h"
+#include "brski/voucher_json.h"
 #include "cmds.h"
 
 static const char usage_text[] =
@@ -71,12 +73,8 @@ int pledge_cmd_verify_voucher(int argc, char **argv)
         goto done;
     }
     /* Format by the first byte: DER SEQUENCE (CMS) or CBOR tag 18 / array(4) (COSE_Sign1). */
-    if (in.len > 0 && (in.p[0] == 0xd2 || in.p[0] == 0x84)) {
-        fprintf(stderr, "verify-voucher: rejected: COSE_Sign1 vouchers are not supported by "
-                        "this build\n");
-        goto done;
-    }
-    if (in.len == 0 || in.p[0] != 0x30) {
+    bool cose = brski_cose_looks_like(brski_buf_slice(&in));
+    if (!cose && (in.len == 0 || in.p[0] != 0x30)) {
         fprintf(stderr, "verify-voucher: rejected: neither CMS (RFC 8366 5.4) nor COSE\n");
         goto done;
     }
@@ -87,10 +85,29 @@ int pledge_cmd_verify_voucher(int argc, char **argv)
         .env = &env,
     };
     brski_cli_capture_log();
-    rv = brski_voucher_accept(brski_buf_slice(&in), &store, &opts, &v);
+    if (cose) {
+        /* cBRSKI 9.2: a CBOR voucher in COSE_Sign1, same acceptance rules. */
+        rv = brski_voucher_cose_accept(brski_buf_slice(&in), &store, &opts, &v);
+    } else {
+        rv = brski_voucher_accept(brski_buf_slice(&in), &store, &opts, &v);
+    }
     if (rv != BRSKI_OK) {
         fprintf(stderr, "verify-voucher: rejected (%s): %s\n", brski_err_str(rv),
                 brski_cli_last_log());
+        goto done;
+    }
+    if (cose) {
+        /* Print the accepted CBOR voucher as its RFC 7951 JSON. */
+        brski_buf json;
+        brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
+        if (brski_voucher_json_encode(&v, &json) != BRSKI_OK) {
+            brski_buf_clear(&json);
+            goto done;
+        }
+        fwrite(json.p, 1, json.len, stdout);
+        fputc('\n', stdout);
+        brski_buf_clear(&json);
+        ret = 0;
         goto done;
     }
     /* Print the JSON exactly as signed. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "brski/cms.h"
+#include "brski/cose.h"
 #include "brski/env.h"
 #include "brski/log.h"
 #include "brski/voucher.h"
@@ -17,10 +18,12 @@
 
 static const char usage_text[] =
     "usage: brski-registrar verify-pvr --pvr F --idevid-anchor A [--at TIME]\n"
-    "         [--registrar-cert R]\n"
+    "         [--registrar-cert R] [--idevid I]\n"
     "Checks the CMS signature of the voucher-request F with the embedded IDevID, the\n"
     "IDevID chain to the manufacturer anchor(s) A, the serial-number against the IDevID,\n"
-    "assertion proximity and proximity-registrar-cert (equal to R when given).\n";
+    "assertion proximity and proximity-registrar-cert (equal to R when given).\n"
+    "A COSE_Sign1 PVR (cBRSKI) is detected from the bytes; it carries no certificate,\n"
+    "so the IDevID I (the pledge's DTLS client certificate) is required for it.\n";
 
 static int reject(const char *why)
 {
@@ -39,6 +42,7 @@ int registrar_cmd_verify_pvr(int argc, char **argv)
         {"idevid-anchor", true, NULL},
         {"at", true, NULL},
         {"registrar-cert", true, NULL},
+        {"idevid", true, NULL},
     };
     size_t n = sizeof(o) / sizeof(o[0]);
     brski_anchor_store store;
@@ -85,6 +89,21 @@ int registrar_cmd_verify_pvr(int argc, char **argv)
     if (rv != BRSKI_OK) {
         fprintf(stderr, "verify-pvr: cannot read %s: %s\n", path, brski_err_str(rv));
         ret = rv == BRSKI_ERR_TOOBIG ? 1 : 2;
+        goto done;
+    }
+    if (brski_cose_looks_like(brski_buf_slice(&in))) {
+        brski_buf idevid;
+        brski_buf_init(&idevid, 0);
+        if (brski_cli_get(o, n, "idevid") == NULL ||
+            brski_cli_read_cert_der(brski_cli_get(o, n, "idevid"), &idevid) != BRSKI_OK) {
+            fprintf(stderr, "verify-pvr: a COSE PVR needs --idevid (readable certificate)\n");
+            brski_buf_clear(&idevid);
+            ret = 2;
+            goto done;
+        }
+        ret = registrar_verify_pvr_cose(brski_buf_slice(&in), &store, brski_buf_slice(&idevid),
+                                        brski_buf_slice(&reg), now);
+        brski_buf_clear(&idevid);
         goto done;
     }
     brski_cli_capture_log();

@@ -16,9 +16,11 @@
 
 #include "brski/cms.h"
 #include "brski/codec.h"
+#include "brski/der.h"
 #include "brski/env.h"
 #include "brski/log.h"
 #include "brski/policy.h"
+#include "brski/signer.h"
 #include "brski/voucher.h"
 #include "brski/voucher_accept.h"
 #include "brski/voucher_json.h"
@@ -60,8 +62,8 @@ static void store_from(const char *rel, brski_purpose purpose, brski_anchor_stor
     brski_anchor_policy_default(purpose, &pol);
     brski_anchor_store_init(st);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(brski_anchor_store_add(st, purpose, "test", brski_cert_der(&certs[i]), &pol),
-                         BRSKI_OK);
+        assert_int_equal(
+            brski_anchor_store_add(st, purpose, "test", brski_cert_der(&certs[i]), &pol), BRSKI_OK);
     }
     brski_certs_free(certs, n);
 }
@@ -136,8 +138,8 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
                      BRSKI_OK);
     brski_anchor_store_clear(&lax);
     /* The PVR signer does not chain to the domain CA. */
-    assert_int_not_equal(brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0),
-                         BRSKI_OK);
+    assert_int_not_equal(
+        brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0), BRSKI_OK);
     assert_int_equal(brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, &v),
                      BRSKI_OK);
     assert_int_equal(v.kind, BRSKI_KIND_VOUCHER_REQUEST);
@@ -155,8 +157,8 @@ static void test_cms_rfc8995_pvr_and_rvr_verify_with_embedded_signers(void **sta
     assert_memory_equal(signer->serial.p, "\x3f\x98\x9b\x52", 4);
     assert_int_equal(brski_cms_signer_check(&owner, BRSKI_PURPOSE_DOMAIN, &sd, true, now, NULL, 0),
                      BRSKI_OK);
-    assert_int_not_equal(brski_cms_signer_check(&vendor, BRSKI_PURPOSE_IDEVID, &sd, true, now, NULL, 0),
-                         BRSKI_OK);
+    assert_int_not_equal(
+        brski_cms_signer_check(&vendor, BRSKI_PURPOSE_IDEVID, &sd, true, now, NULL, 0), BRSKI_OK);
     brski_cms_signed_clear(&sd);
     brski_buf_clear(&der);
     brski_anchor_store_clear(&vendor);
@@ -405,6 +407,103 @@ static void test_cms_mutation_sweep_rejects_everything(void **state)
     brski_buf_clear(&der);
 }
 
+/* A self-signed signer certificate for |alg|, then sign, verify and accept a voucher with it. */
+static void sign_and_accept(brski_key_alg alg)
+{
+    int64_t now = at("2026-01-01T00:00:00Z");
+    uint64_t seed = 11;
+    brski_env env;
+    brski_signer *key = NULL;
+    brski_buf name, spki, cert, der;
+    brski_cms_signed sd;
+    brski_voucher v;
+    brski_anchor_store st;
+    brski_anchor_policy pol;
+    test_env_init(&env, &now, &seed);
+    brski_buf_init(&name, 1024);
+    brski_buf_init(&spki, 4096);
+    brski_buf_init(&cert, BRSKI_MAX_CERT);
+    brski_buf_init(&der, BRSKI_MAX_BODY);
+    assert_int_equal(brski_signer_generate(alg, &env, &key), BRSKI_OK);
+    const brski_name_attr cn[] = {{BRSKI_OID_AT_CN, BRSKI_DER_UTF8_STRING, "Test MASA"}};
+    assert_int_equal(brski_name_build(cn, 1, &name), BRSKI_OK);
+    assert_int_equal(brski_signer_spki(key, &spki), BRSKI_OK);
+    brski_cert_template t;
+    memset(&t, 0, sizeof(t));
+    t.subject = brski_buf_slice(&name);
+    t.spki = brski_buf_slice(&spki);
+    t.not_before = now - 60;
+    t.not_after = now + 86400;
+    t.path_len = -1;
+    t.key_usage = BRSKI_KU_DIGITAL_SIGNATURE;
+    assert_int_equal(brski_cert_build(&t, key, &env, &cert), BRSKI_OK);
+    assert_int_equal(brski_cms_sign_with(brski_slice_str(own_voucher), true, key,
+                                         brski_buf_slice(&cert), NULL, 0, &env, &der),
+                     BRSKI_OK);
+    assert_int_equal(brski_cms_verify(brski_buf_slice(&der), &sd), BRSKI_OK);
+    assert_true(sd.voucher_ctype);
+    assert_int_equal(sd.signing_time, now);
+    assert_int_equal(sd.sig_alg, brski_signer_sig_alg(key));
+    brski_cms_signed_clear(&sd);
+    /* The signer certificate itself as the MASA anchor (1-level PKI). */
+    brski_anchor_policy_default(BRSKI_PURPOSE_MASA, &pol);
+    brski_anchor_store_init(&st);
+    assert_int_equal(brski_anchor_store_add(&st, BRSKI_PURPOSE_MASA, "self", brski_buf_slice(&cert),
+                                            &pol),
+                     BRSKI_OK);
+    brski_accept_opts o = {.serial = "SN-42", .nonce = "AAECAwQFBgcICQoLDA0ODw==",
+                           .ignore_time = true, .env = &env};
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &st, &o, &v), BRSKI_OK);
+    brski_voucher_clear(&v);
+    brski_anchor_store_clear(&st);
+    brski_signer_free(key);
+    brski_buf_clear(&name);
+    brski_buf_clear(&spki);
+    brski_buf_clear(&cert);
+    brski_buf_clear(&der);
+}
+
+static void test_cms_sign_every_key_type(void **state)
+{
+    (void)state;
+    sign_and_accept(BRSKI_ALG_P256);
+    sign_and_accept(BRSKI_ALG_P384);
+    sign_and_accept(BRSKI_ALG_ED25519);
+}
+
+static void test_cms_nonceless_voucher_needs_the_option(void **state)
+{
+    (void)state;
+    static const char *const nonceless =
+        "{\"ietf-voucher:voucher\":{\"assertion\":\"verified\",\"created-on\":"
+        "\"2021-04-20T00:00:00Z\",\"expires-on\":\"2021-05-02T00:00:00Z\",\"serial-number\":"
+        "\"SN-42\",\"pinned-domain-cert\":\"MAA=\"}}";
+    brski_buf der;
+    brski_voucher v;
+    brski_anchor_store vendor;
+    int64_t now = at("2021-05-01T00:00:00Z");
+    uint64_t seed = 3;
+    brski_env env;
+    test_env_init(&env, &now, &seed);
+    sign_with_masa(nonceless, true, &der);
+    store_from(R8995 "vendor.crt.pem", BRSKI_PURPOSE_MASA, &vendor);
+    brski_accept_opts o = {.serial = "SN-42", .nonce = "AAECAwQFBgcICQoLDA0ODw==", .env = &env};
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v),
+                     BRSKI_ERR_POLICY);
+    o.allow_nonceless = true;
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v), BRSKI_OK);
+    assert_int_equal(v.assertion, BRSKI_ASSERTION_VERIFIED);
+    brski_voucher_clear(&v);
+    /* RFC 8995 5.6.1: a voucher-request is not a voucher. */
+    brski_buf_clear(&der);
+    sign_with_masa("{\"ietf-voucher-request:voucher\":{\"serial-number\":\"SN-42\"}}", true,
+                   &der);
+    assert_int_equal(brski_voucher_accept(brski_buf_slice(&der), &vendor, &o, &v),
+                     BRSKI_ERR_MALFORMED);
+    brski_anchor_store_clear(&vendor);
+    brski_buf_clear(&der);
+}
+
 int main(void)
 {
     brski_log_set_sink(brski_log_stderr_sink, NULL, BRSKI_LOG_WARN);
@@ -413,6 +512,8 @@ int main(void)
         cmocka_unit_test(test_cms_rfc8995_voucher_accepted_and_rejected),
         cmocka_unit_test(test_cms_peer_artifacts_behave_as_documented),
         cmocka_unit_test(test_cms_sign_roundtrip_voucher_ctype),
+        cmocka_unit_test(test_cms_sign_every_key_type),
+        cmocka_unit_test(test_cms_nonceless_voucher_needs_the_option),
         cmocka_unit_test(test_cms_mutation_sweep_rejects_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

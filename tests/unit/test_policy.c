@@ -329,6 +329,8 @@ static void test_policy_limbo_no_invalid_accepted(void **state)
         if (!listed) {
             printf("UNLISTED valid rejection: %s: %s\n", id, reason);
             unlisted++;
+        } else {
+            printf("listed valid rejection: %s: %s\n", id, reason);
         }
     }
     printf("limbo: %u cases, %u run, %u skipped (unknown features), %u as expected, "
@@ -464,6 +466,44 @@ static void test_policy_pkits_no_invalid_accepted(void **state)
     assert_true(ran >= 50);
 }
 
+static void test_policy_crl_check_states(void **state)
+{
+    (void)state;
+    brski_cert ca, good, revoked, badsig_ca;
+    brski_buf crl, badcrl;
+    int64_t t = brski_time_from_civil(2011, 4, 15, 0, 0, 0);
+    memset(&ca, 0, sizeof(ca));
+    assert_true(load_pkits_cert("GoodCACert", &ca));
+    assert_true(load_pkits_cert("ValidCertificatePathTest1EE", &good));
+    assert_true(load_pkits_cert("InvalidRevokedEETest3EE", &revoked));
+    assert_true(load_pkits_cert("BadCRLSignatureCACert", &badsig_ca));
+    test_read_vector("external/nist-pkits/crls/GoodCACRL.crl", &crl);
+    test_read_vector("external/nist-pkits/crls/BadCRLSignatureCACRL.crl", &badcrl);
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &good, &ca, t), BRSKI_OK);
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &revoked, &ca, t), BRSKI_ERR_POLICY);
+    /* Past nextUpdate, or from the wrong issuer: unusable. */
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &good, &ca,
+                                     brski_time_from_civil(2031, 1, 1, 0, 0, 0)),
+                     BRSKI_ERR_MALFORMED);
+    assert_int_equal(brski_crl_check(brski_buf_slice(&crl), &good, &badsig_ca, t),
+                     BRSKI_ERR_MALFORMED);
+    /* Right issuer name, bad signature: unusable. */
+    brski_cert badsig_ee;
+    assert_true(load_pkits_cert("InvalidBadCRLSignatureTest4EE", &badsig_ee));
+    assert_int_equal(brski_crl_check(brski_buf_slice(&badcrl), &badsig_ee, &badsig_ca, t),
+                     BRSKI_ERR_MALFORMED);
+    brski_cert_clear(&badsig_ee);
+    /* One flipped byte in the signed part breaks the signature. */
+    crl.p[crl.len / 2] ^= 0x01;
+    assert_int_not_equal(brski_crl_check(brski_buf_slice(&crl), &revoked, &ca, t), BRSKI_OK);
+    brski_buf_clear(&crl);
+    brski_buf_clear(&badcrl);
+    brski_cert_clear(&ca);
+    brski_cert_clear(&good);
+    brski_cert_clear(&revoked);
+    brski_cert_clear(&badsig_ca);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_policy_config_reads_anchor_policy),
         cmocka_unit_test(test_policy_limbo_no_invalid_accepted),
         cmocka_unit_test(test_policy_pkits_no_invalid_accepted),
+        cmocka_unit_test(test_policy_crl_check_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

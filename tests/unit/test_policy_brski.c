@@ -56,6 +56,9 @@ typedef struct bcase {
     bool masa_critical;       /* MASA URL as a raw critical extension */
     bool masa_utf8;           /* MASA URL as a raw UTF8String */
     bool ee_forever;
+    const char *const *san_dns;
+    const char *const *san_ip;
+    const char *peer;         /* peer name to check */
     int ee_fixed_spki;        /* 1: RSA-1024, 2: P-192 (EE key the signer cannot make) */
     bool root_forever;        /* anchor with notAfter 99991231235959Z */
     bool int_forever;
@@ -111,6 +114,10 @@ static const uint8_t spki_p192[] = {
   0x33, 0x5d, 0x39, 0x3d, 0xab, 0x77, 0xba, 0xb4, 0x37, 0xc3, 0xb5, 0xf8,
   0xa5, 0xd7, 0x3f
 };
+
+static const char *const san_reg[] = {"registrar.example.com", NULL};
+static const char *const san_ip4[] = {"192.0.2.7", NULL};
+#define TLS BRSKI_PURPOSE_TLS
 
 #define M BRSKI_PURPOSE_MASA
 #define I BRSKI_PURPOSE_IDEVID
@@ -254,6 +261,17 @@ static const bcase cases[] = {
      .want = BRSKI_REASON_EE_POLICY},
     {.name = "policy-oid-wrong", .purpose = M, .levels = 2, .ee_policies = pol_b,
      .pol_oid = "1.3.6.1.4.1.46930.1", .want = BRSKI_REASON_EE_POLICY},
+    /* TLS peer names (RFC 6125, no CN fallback) */
+    {.name = "tls-dns-match", .purpose = TLS, .levels = 2, .san_dns = san_reg,
+     .peer = "Registrar.Example.com", .want = BRSKI_REASON_OK},
+    {.name = "tls-dns-mismatch", .purpose = TLS, .levels = 2, .san_dns = san_reg,
+     .peer = "masa.example.com", .want = BRSKI_REASON_PEER_NAME},
+    {.name = "tls-ip-match", .purpose = TLS, .levels = 2, .san_ip = san_ip4, .peer = "192.0.2.7",
+     .want = BRSKI_REASON_OK},
+    {.name = "tls-ip-mismatch", .purpose = TLS, .levels = 2, .san_ip = san_ip4,
+     .peer = "192.0.2.8", .want = BRSKI_REASON_PEER_NAME},
+    {.name = "tls-eku-clientauth-only", .purpose = TLS, .levels = 2, .san_dns = san_reg,
+     .ee_eku = eku_client, .peer = "registrar.example.com", .want = BRSKI_REASON_EE_EKU},
     /* purposes, paths, signatures */
     {.name = "anchor-for-other-purpose", .purpose = M, .check_purpose = I + 1, .levels = 2,
      .ee_serial = SN, .want = BRSKI_REASON_NO_ANCHOR},
@@ -359,6 +377,8 @@ static void build_pki(const bcase *c, pki *p)
             t.key_usage = BRSKI_KU_DIGITAL_SIGNATURE;
             t.eku = c->ee_eku;
             t.policies = c->ee_policies;
+            t.san_dns = c->san_dns;
+            t.san_ip = c->san_ip;
             if (c->levels > 1) {
                 t.not_before = NOW - 100;
                 t.not_after = c->ee_forever ? BRSKI_POLICY_FOREVER : NOW + 100;
@@ -492,6 +512,7 @@ static void run_case(const bcase *c)
         .chain_count = nchain,
         .untrusted = nun > 0 ? untrusted : NULL,
         .untrusted_count = nun,
+        .peer_name = c->peer,
         .now = NOW + c->at,
     };
     brski_err rv = brski_policy_validate(&store, &in, &d);

@@ -228,6 +228,106 @@ static void test_signer_file_modes_and_openssl_keys(void **state)
     brski_signer_free(s);
 }
 
+static void spki_of(brski_signer *s, brski_buf *out);
+
+/* Splits a traditional ECPrivateKey into its private scalar and public point. */
+static void ec_parts(brski_signer *s, brski_buf *der, brski_slice *d, brski_slice *pub)
+{
+    brski_buf_init(der, 4096);
+    assert_int_equal(brski_signer_export_der(s, true, der), BRSKI_OK);
+    brski_slice in = brski_buf_slice(der);
+    brski_slice seq;
+    brski_slice x;
+    brski_slice bits;
+    assert_int_equal(brski_der_expect(&in, BRSKI_DER_SEQUENCE, &seq, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_INTEGER, &x, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_OCTET_STRING, d, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_CONTEXT_CONS(0), &x, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&seq, BRSKI_DER_CONTEXT_CONS(1), &x, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_expect(&x, BRSKI_DER_BIT_STRING, &bits, NULL), BRSKI_OK);
+    assert_int_equal(brski_der_bitstring(bits, false, pub, NULL), BRSKI_OK);
+}
+
+static void test_signer_rejects_mismatched_ec_public_key(void **state)
+{
+    (void)state;
+    brski_signer *a = NULL;
+    brski_signer *b = NULL;
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &a), BRSKI_OK);
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &b), BRSKI_OK);
+    brski_buf da;
+    brski_buf db;
+    brski_slice d_a;
+    brski_slice pub_a;
+    brski_slice d_b;
+    brski_slice pub_b;
+    ec_parts(a, &da, &d_a, &pub_a);
+    ec_parts(b, &db, &d_b, &pub_b);
+    /* ECPrivateKey { 1, d(a), [0] P-256, [1] pub(b) } */
+    brski_buf bad;
+    brski_buf_init(&bad, 4096);
+    size_t m = 0;
+    size_t m0 = 0;
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_SEQUENCE, &m), BRSKI_OK);
+    assert_int_equal(brski_der_put_u64(&bad, 1), BRSKI_OK);
+    assert_int_equal(brski_der_put(&bad, BRSKI_DER_OCTET_STRING, d_a), BRSKI_OK);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_CONTEXT_CONS(0), &m0), BRSKI_OK);
+    assert_int_equal(brski_der_put_oid(&bad, "1.2.840.10045.3.1.7"), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m0), BRSKI_OK);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_CONTEXT_CONS(1), &m0), BRSKI_OK);
+    assert_int_equal(brski_der_put_bitstring(&bad, pub_b), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m0), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m), BRSKI_OK);
+    brski_signer *c = NULL;
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&bad), &c), BRSKI_ERR_MALFORMED);
+    assert_null(c);
+    /* The same structure with the matching point loads. */
+    brski_buf_reset(&bad);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_SEQUENCE, &m), BRSKI_OK);
+    assert_int_equal(brski_der_put_u64(&bad, 1), BRSKI_OK);
+    assert_int_equal(brski_der_put(&bad, BRSKI_DER_OCTET_STRING, d_a), BRSKI_OK);
+    assert_int_equal(brski_der_begin(&bad, BRSKI_DER_CONTEXT_CONS(0), &m0), BRSKI_OK);
+    assert_int_equal(brski_der_put_oid(&bad, "1.2.840.10045.3.1.7"), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m0), BRSKI_OK);
+    assert_int_equal(brski_der_end(&bad, m), BRSKI_OK);
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&bad), &c), BRSKI_OK);
+    brski_buf spki_a;
+    brski_buf spki_c;
+    spki_of(a, &spki_a);
+    spki_of(c, &spki_c);
+    assert_true(brski_slice_eq(brski_buf_slice(&spki_a), brski_buf_slice(&spki_c)));
+    brski_buf_clear(&spki_a);
+    brski_buf_clear(&spki_c);
+    brski_signer_free(c);
+    brski_buf_wipe(&bad);
+    brski_buf_wipe(&da);
+    brski_buf_wipe(&db);
+    brski_signer_free(a);
+    brski_signer_free(b);
+}
+
+static void test_signer_rejects_corrupt_rsa_key(void **state)
+{
+    (void)state;
+    brski_buf pem;
+    brski_buf der;
+    brski_signer *s = NULL;
+    test_read_vector("spec/rfc8366bis/vendor-rsa3072.key.pem", &pem);
+    brski_buf_init(&der, 8192);
+    assert_int_equal(brski_pem_decode(brski_buf_slice(&pem), "RSA PRIVATE KEY", 0, &der, NULL, 0),
+                     BRSKI_OK);
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&der), &s), BRSKI_OK);
+    assert_int_equal(brski_signer_key_bits(s), 3072);
+    brski_signer_free(s);
+    s = NULL;
+    /* A byte near the end lies in the CRT coefficients (dP, dQ, qInv). */
+    der.p[der.len - 100] ^= 0x5a;
+    assert_int_equal(brski_signer_from_bytes(brski_buf_slice(&der), &s), BRSKI_ERR_MALFORMED);
+    assert_null(s);
+    brski_buf_wipe(&der);
+    brski_buf_wipe(&pem);
+}
+
 static void test_signer_key_alg_names(void **state)
 {
     (void)state;
@@ -525,6 +625,18 @@ static void test_signer_parser_rejects_odd_extensions(void **state)
     assert_true(c.has_basic_constraints);
     assert_false(c.basic_constraints_critical);
     brski_cert_clear(&c);
+    /* Ten dNSNames: the first BRSKI_X509_MAX_SAN are kept and the rest flagged. */
+    const brski_ext_raw many[] = {
+        {"2.5.29.17", false,
+         brski_slice_make("\x30\x1e\x82\x01\x61\x82\x01\x62\x82\x01\x63\x82\x01\x64"
+                          "\x82\x01\x65\x82\x01\x66\x82\x01\x67\x82\x01\x68\x82\x01\x69"
+                          "\x82\x01\x6a",
+                          32)}};
+    assert_int_equal(build_odd(k, "many", many, 1, &c), BRSKI_OK);
+    assert_int_equal(c.san_dns_count, BRSKI_X509_MAX_SAN);
+    assert_true(c.san_truncated);
+    assert_string_equal(c.san_dns[7], "h");
+    brski_cert_clear(&c);
     /* Invalid UTF-8 in the subject. */
     assert_int_equal(build_odd(k, "bad \xc0\xaf", NULL, 0, &c), BRSKI_ERR_MALFORMED);
     /* keyUsage with no bit set (RFC 5280 4.2.1.3). */
@@ -565,6 +677,8 @@ int main(void)
         cmocka_unit_test(test_signer_loads_spec_keys),
         cmocka_unit_test(test_signer_file_modes_and_openssl_keys),
         cmocka_unit_test(test_signer_key_alg_names),
+        cmocka_unit_test(test_signer_rejects_corrupt_rsa_key),
+        cmocka_unit_test(test_signer_rejects_mismatched_ec_public_key),
         cmocka_unit_test(test_signer_cert_build_round_trips),
         cmocka_unit_test(test_signer_csr_from_openssl_parses),
         cmocka_unit_test(test_signer_parser_rejects_odd_extensions),

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "brski/codec.h"
 #include "brski/der.h"
@@ -377,6 +378,92 @@ static void test_x509_sha256_known_answer(void **state)
     assert_string_equal(brski_key_type_name(BRSKI_KEY_ED25519), "ed25519");
 }
 
+/* Hex string field of a JSON object into |out| (reset first). */
+static void json_hex(json_t *obj, const char *key, brski_buf *out)
+{
+    const char *h = json_string_value(json_object_get(obj, key));
+    assert_non_null(h);
+    brski_buf_reset(out);
+    assert_int_equal(brski_hex_decode(brski_slice_str(h), out), BRSKI_OK);
+}
+
+/*
+ * Runs a Wycheproof verify file through brski_pubkey_verify: every "valid"
+ * vector must verify, every "invalid" one must not ("acceptable" may go
+ * either way). Returns the number of vectors run.
+ */
+static size_t run_wycheproof(const char *file, brski_sig_alg alg, brski_sig_format fmt)
+{
+    brski_buf raw;
+    char rel[256];
+    snprintf(rel, sizeof(rel), "external/wycheproof/testvectors_v1/%s", file);
+    test_read_vector(rel, &raw);
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)raw.p, raw.len, 0, &jerr);
+    assert_non_null(root);
+    brski_buf spki;
+    brski_buf msg;
+    brski_buf sig;
+    brski_buf_init(&spki, 4096);
+    brski_buf_init(&msg, BRSKI_MAX_FILE);
+    brski_buf_init(&sig, 65536);
+    size_t run = 0;
+    size_t failures = 0;
+    json_t *groups = json_object_get(root, "testGroups");
+    for (size_t g = 0; g < json_array_size(groups); g++) {
+        json_t *grp = json_array_get(groups, g);
+        json_hex(grp, "publicKeyDer", &spki);
+        json_t *tests = json_object_get(grp, "tests");
+        for (size_t t = 0; t < json_array_size(tests); t++) {
+            json_t *tc = json_array_get(tests, t);
+            const char *result = json_string_value(json_object_get(tc, "result"));
+            json_hex(tc, "msg", &msg);
+            json_hex(tc, "sig", &sig);
+            brski_err rv = brski_pubkey_verify(brski_buf_slice(&spki), alg, fmt,
+                                               brski_buf_slice(&msg), brski_buf_slice(&sig));
+            bool ok = rv == BRSKI_OK;
+            bool bad_outcome = (strcmp(result, "valid") == 0 && !ok) ||
+                               (strcmp(result, "invalid") == 0 && ok);
+            if (bad_outcome) {
+                fprintf(stderr, "%s tcId %lld: expected %s, got %s\n", file,
+                        (long long)json_integer_value(json_object_get(tc, "tcId")), result,
+                        brski_err_str(rv));
+                failures++;
+            }
+            run++;
+        }
+    }
+    assert_int_equal(failures, 0);
+    brski_buf_clear(&sig);
+    brski_buf_clear(&msg);
+    brski_buf_clear(&spki);
+    json_decref(root);
+    brski_buf_clear(&raw);
+    return run;
+}
+
+static void test_x509_wycheproof_signature_vectors(void **state)
+{
+    (void)state;
+    assert_int_equal(run_wycheproof("ecdsa_secp256r1_sha256_test.json", BRSKI_SIG_ECDSA_SHA256,
+                                    BRSKI_SIG_FMT_DER),
+                     484);
+    assert_int_equal(run_wycheproof("ecdsa_secp256r1_sha256_p1363_test.json",
+                                    BRSKI_SIG_ECDSA_SHA256, BRSKI_SIG_FMT_RAW),
+                     262);
+    assert_int_equal(run_wycheproof("ecdsa_secp384r1_sha384_test.json", BRSKI_SIG_ECDSA_SHA384,
+                                    BRSKI_SIG_FMT_DER),
+                     504);
+    assert_int_equal(run_wycheproof("ecdsa_secp384r1_sha384_p1363_test.json",
+                                    BRSKI_SIG_ECDSA_SHA384, BRSKI_SIG_FMT_RAW),
+                     280);
+    assert_int_equal(run_wycheproof("ed25519_test.json", BRSKI_SIG_ED25519, BRSKI_SIG_FMT_RAW),
+                     151);
+    assert_int_equal(run_wycheproof("rsa_signature_2048_sha256_test.json", BRSKI_SIG_RSA_SHA256,
+                                    BRSKI_SIG_FMT_DER),
+                     259);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_x509_certs_load_pem_bundle_and_limits),
         cmocka_unit_test(test_x509_parse_rejects_mutations),
         cmocka_unit_test(test_x509_sha256_known_answer),
+        cmocka_unit_test(test_x509_wycheproof_signature_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,8 +75,9 @@ BRSKI_MUST_USE brski_err brski_cms_verify(brski_slice der, brski_cms_signed *out
  * 0) is added after it. eContentType is id-ct-animaJSONVoucher when
  * |voucher_ctype|, else id-data. Digest SHA-256 (SHA-384 for P-384, SHA-512
  * for P-521/Ed25519). Signed attributes: contentType, signingTime (the
- * clock of |env|, NULL: default) and messageDigest. The result is checked with brski_cms_verify before it
- * is returned.
+ * clock of |env|, NULL: default) and messageDigest. Ed25519 (RFC 8419) uses
+ * our own encoder, since wolfSSL 5.5.4's cannot sign with it. The result is
+ * checked with brski_cms_verify before it is returned.
  * Errors: BRSKI_ERR_ARG, _UNSUPPORTED (key type), _CRYPTO (wolfSSL failed),
  * _TOOBIG, _NOMEM.
  */

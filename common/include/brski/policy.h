@@ -199,6 +199,15 @@ BRSKI_MUST_USE brski_err brski_policy_validate(const brski_anchor_store *s,
                                                const brski_policy_input *in,
                                                brski_policy_decision *out);
 
+/*
+ * Checks |cert| against one DER CRL that |issuer| must have signed, current
+ * at |now| (RFC 5280 6.3.3). BRSKI_OK: not revoked; BRSKI_ERR_POLICY:
+ * revoked; BRSKI_ERR_MALFORMED: the CRL does not parse, is not current, is
+ * not signed by |issuer|, or carries critical extensions we do not handle.
+ */
+BRSKI_MUST_USE brski_err brski_crl_check(brski_slice crl, const brski_cert *cert,
+                                         const brski_cert *issuer, int64_t now);
+
 /* Parses an EKU name ("serverAuth", "clientAuth", "cmcRA", ...) or dotted OID into |out|. */
 BRSKI_MUST_USE brski_err brski_eku_parse(const char *name, char *out, size_t cap);
 

@@ -26,6 +26,10 @@
 #define BRSKI_OID_AT_O "2.5.4.10"
 #define BRSKI_OID_AT_OU "2.5.4.11"
 #define BRSKI_OID_AT_C "2.5.4.6"
+#define BRSKI_OID_EC_PUBKEY "1.2.840.10045.2.1"
+#define BRSKI_OID_RSA_ENCRYPTION "1.2.840.113549.1.1.1"
+#define BRSKI_OID_ED25519 "1.3.101.112"
+#define BRSKI_OID_ED448 "1.3.101.113"
 
 typedef enum brski_key_type {
     BRSKI_KEY_NONE = 0,
@@ -113,6 +117,11 @@ typedef struct brski_cert {
     size_t san_ip_count;
     uint8_t san_ip[BRSKI_X509_MAX_SAN][16];
     size_t san_ip_len[BRSKI_X509_MAX_SAN];
+    /*
+     * More than BRSKI_X509_MAX_SAN dNSName or iPAddress entries: only the
+     * first ones are kept (name matching then fails closed on the rest).
+     */
+    bool san_truncated;
 } brski_cert;
 
 /*
@@ -156,6 +165,21 @@ BRSKI_MUST_USE brski_err brski_sha256(brski_slice data, uint8_t out[32]);
 BRSKI_MUST_USE brski_err brski_pubkey_verify(brski_slice spki, brski_sig_alg alg,
                                              brski_sig_format fmt, brski_slice msg,
                                              brski_slice sig);
+
+/*
+ * Hashes |msg| with the digest |alg| uses (SHA-1/256/384/512) into |out|
+ * (room for 64 bytes); |out_len| gets the digest size. BRSKI_ERR_UNSUPPORTED
+ * for EdDSA and unknown algorithms.
+ */
+BRSKI_MUST_USE brski_err brski_sig_hash(brski_sig_alg alg, brski_slice msg, uint8_t *out,
+                                        size_t *out_len);
+
+/*
+ * Appends the RFC 8017 9.2 DigestInfo (hash OID with NULL parameters, then
+ * the digest) of |msg| for the RSA algorithm |alg| to |out|.
+ */
+BRSKI_MUST_USE brski_err brski_rsa_digest_info(brski_sig_alg alg, brski_slice msg,
+                                               brski_buf *out);
 
 /* Key type and size from an SPKI (whole TLV). */
 BRSKI_MUST_USE brski_err brski_spki_info(brski_slice spki, brski_key_type *type, unsigned *bits);
@@ -250,7 +274,11 @@ typedef struct brski_csr {
 BRSKI_MUST_USE brski_err brski_csr_parse(brski_slice der, brski_csr *out);
 void brski_csr_clear(brski_csr *c);
 
-/* Builds a PKCS#10 request for |subject| (Name TLV) signed by |key|. */
+/*
+ * Builds a PKCS#10 request for |subject| (Name TLV) signed by |key| with its
+ * default algorithm (empty attributes), appending the DER to |out|. Uses the
+ * default environment's RNG for the signature.
+ */
 BRSKI_MUST_USE brski_err brski_csr_build(brski_slice subject, brski_signer *key, brski_buf *out);
 
 #endif
