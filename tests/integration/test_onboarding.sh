@@ -126,6 +126,14 @@ run_case() {
     [ ! -e "$dir/badout/ldevid.crt" ] || fail "$alg/$levels: LDevID written after a rejection"
 
     stop_servers
+
+    # Registrar gone: exit 1 and the failing step is named (RFC 8995 5.1).
+    rc=0
+    err=$("$PLEDGE" enroll --config "$dir/pledge-${serials[0]}.ini" 2>&1 >/dev/null) || rc=$?
+    [ "$rc" = 1 ] || fail "$alg/$levels: no registrar: exit $rc, want 1"
+    grep -q "^enroll: tls: RFC 8995 5.1: cannot connect" <<<"$err" ||
+        fail "$alg/$levels: no registrar: $err"
+
     for serial in "${serials[@]}"; do
         [ "$(sqlite3 "$dir/masa.db" "select count(*) from vouchers where serial = '$serial'")" -ge 1 ] ||
             fail "$alg/$levels $serial: MASA stored no voucher"
@@ -134,6 +142,19 @@ run_case() {
     done
     echo "ok: $alg, $levels levels, ${#serials[@]} pledges onboarded"
 }
+
+# Usage and configuration errors exit 2.
+"$PLEDGE" enroll --help | grep -q "^usage: brski-pledge enroll --config F" || fail "--help"
+rc=0; "$PLEDGE" enroll 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "no --config: exit $rc, want 2"
+printf '[pledge]\nidevid_cert = x.crt\nidevid_key = x.key\nregistrar_https = 127.0.0.1\n' \
+    >"$WORK/noport.ini"
+rc=0; err=$("$PLEDGE" enroll --config "$WORK/noport.ini" 2>&1) || rc=$?
+[ "$rc" = 2 ] && grep -q "registrar_https must be HOST:PORT" <<<"$err" || fail "bad port: $err"
+printf '[pledge]\nidevid_cert = x.crt\nidevid_key = x.key\nregistrar_https = 127.0.0.1:1\n' \
+    >"$WORK/noanchor.ini"
+rc=0; err=$("$PLEDGE" enroll --config "$WORK/noanchor.ini" 2>&1) || rc=$?
+[ "$rc" = 2 ] && grep -q "purpose = masa" <<<"$err" || fail "no MASA anchor: $err"
 
 run_case p256 2
 run_case ed25519 3
