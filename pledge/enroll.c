@@ -36,6 +36,7 @@
 #define VSTATUS_PATH "/.well-known/brski/voucher_status"
 #define ESTATUS_PATH "/.well-known/brski/enrollstatus"
 #define CACERTS_PATH "/.well-known/est/cacerts"
+#define CSRATTRS_PATH "/.well-known/est/csrattrs"
 #define ENROLL_PATH "/.well-known/est/simpleenroll"
 #define CT_VOUCHER "application/voucher-cms+json"
 #define MAX_RETRIES 5u
@@ -211,6 +212,7 @@ typedef struct enroll_run {
     brski_buf cacerts_der;
     brski_slice ca_certs[16];
     size_t ca_count;
+    brski_buf csrattrs_der;     /* empty when the registrar has none */
     brski_signer *new_key;
     brski_buf ldevid_der;
     brski_cert ldevid;
@@ -681,6 +683,48 @@ static brski_err get_cacerts(enroll_run *r)
     return BRSKI_OK;
 }
 
+/* RFC 8995 5.9.2: the pledge MUST request the CSR attributes. */
+static brski_err get_csrattrs(enroll_run *r)
+{
+    brski_http_msg resp;
+    brski_est_csrattr items[16];
+    size_t n = 0;
+    char line[300];
+    brski_err rv = http_do(r, BRSKI_METHOD_GET, CSRATTRS_PATH, NULL, "application/csrattrs",
+                           brski_slice_make(NULL, 0), BRSKI_MAX_BODY, &resp);
+    if (rv != BRSKI_OK) {
+        brski_http_msg_clear(&resp);
+        set_why(r->why, r->why_cap, "csrattrs", "GET %s: %s", CSRATTRS_PATH, brski_err_str(rv));
+        return rv;
+    }
+    /* RFC 7030 4.5.2: 204 or 404 mean no attributes. */
+    if (resp.status == 204 || resp.status == 404) {
+        brski_http_msg_clear(&resp);
+        step(r, "csrattrs", "registrar asks for no CSR attributes");
+        return BRSKI_OK;
+    }
+    if (resp.status != 200) {
+        resp_reason(&resp, line, sizeof(line));
+        brski_http_msg_clear(&resp);
+        set_why(r->why, r->why_cap, "csrattrs", "RFC 7030 4.5: %s", line);
+        return BRSKI_ERR_POLICY;
+    }
+    rv = brski_est_body_decode(brski_buf_slice(&resp.body), BRSKI_MAX_BODY, false,
+                               &r->csrattrs_der);
+    brski_http_msg_clear(&resp);
+    if (rv == BRSKI_OK) {
+        rv = brski_est_csrattrs_parse(brski_buf_slice(&r->csrattrs_der), items,
+                                      sizeof(items) / sizeof(items[0]), &n);
+    }
+    if (rv != BRSKI_OK) {
+        set_why(r->why, r->why_cap, "csrattrs", "RFC 7030 4.5.2: bad CsrAttrs: %s",
+                brski_err_str(rv));
+        return rv;
+    }
+    step(r, "csrattrs", "%zu CSR attribute%s requested", n, n == 1 ? "" : "s");
+    return BRSKI_OK;
+}
+
 static brski_err key_alg_of(const brski_cert *c, brski_key_alg *alg)
 {
     switch (c->key_type) {
@@ -736,6 +780,21 @@ static brski_err enroll_est(enroll_run *r)
     if (rv != BRSKI_OK) {
         set_why(r->why, r->why_cap, stepname, "cannot build the CSR: %s", brski_err_str(rv));
         goto done;
+    }
+    if (r->csrattrs_der.len > 0) {
+        brski_csr parsed;
+        memset(&parsed, 0, sizeof(parsed));
+        rv = brski_csr_parse(brski_buf_slice(&csr), &parsed);
+        if (rv == BRSKI_OK) {
+            rv = brski_est_csr_check_attrs(&parsed, brski_buf_slice(&r->csrattrs_der));
+        }
+        brski_csr_clear(&parsed);
+        if (rv != BRSKI_OK) {
+            set_why(r->why, r->why_cap, stepname,
+                    "RFC 8995 5.9.2: our CSR cannot satisfy the registrar's CSR attributes: %s",
+                    brski_err_str(rv));
+            goto done;
+        }
     }
     step(r, "csr", "new %s key, CSR for serialNumber=%s (%zu bytes)", brski_key_alg_name(alg),
          r->serial, csr.len);
@@ -889,6 +948,7 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     brski_anchor_store_init(&r.pinned);
     brski_buf_init(&r.cacerts_der, BRSKI_MAX_BODY);
     brski_buf_init(&r.ldevid_der, BRSKI_MAX_CERT);
+    brski_buf_init(&r.csrattrs_der, BRSKI_MAX_BODY);
     brski_buf_init(&pvr, BRSKI_MAX_BODY);
 
     rv = load_idevid(&r);
@@ -909,6 +969,9 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     }
     if (rv == BRSKI_OK) {
         rv = get_cacerts(&r);
+    }
+    if (rv == BRSKI_OK) {
+        rv = get_csrattrs(&r);
     }
     if (rv == BRSKI_OK) {
         rv = enroll_est(&r);
@@ -949,6 +1012,7 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     brski_anchor_store_clear(&r.pinned);
     brski_buf_clear(&r.cacerts_der);
     brski_buf_clear(&r.ldevid_der);
+    brski_buf_clear(&r.csrattrs_der);
     brski_cert_clear(&r.ldevid);
     brski_tls_thread_cleanup();
     return rv;

@@ -89,7 +89,7 @@ run_case() {
         grep -q "^done .*LDevID \"serialNumber=$serial\", pinned domain \"CN=BRSKI Demo Domain CA" \
             <<<"$out" || fail "$alg/$levels $serial: no final line: $out"
         for s in idevid tls pvr voucher verify pin registrar-check voucher-status tls-pinned \
-            cacerts csr simpleenroll ldevid-check enroll-status write; do
+            cacerts csrattrs csr simpleenroll ldevid-check enroll-status write; do
             grep -q "^$s " <<<"$out" || fail "$alg/$levels $serial: step $s not reported"
         done
         openssl verify -CAfile "$dir/domain/ca.crt" "$pdir/ldevid.crt" >/dev/null ||
