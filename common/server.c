@@ -1124,6 +1124,21 @@ out:
     return rv;
 }
 
+brski_err brski_http_client_connect(brski_http_client *cl)
+{
+    brski_err rv;
+
+    if (cl->fd >= 0 && cl->reusable) {
+        return BRSKI_OK;
+    }
+    client_disconnect(cl);
+    rv = client_connect(cl);
+    if (rv == BRSKI_OK) {
+        cl->reusable = true;
+    }
+    return rv;
+}
+
 brski_err brski_http_client_peer(brski_http_client *cl, brski_http_peer *peer, brski_buf *buf)
 {
     if (cl->conn == NULL) {

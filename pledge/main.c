@@ -18,6 +18,7 @@ typedef struct cmd_entry {
 
 static const cmd_entry cmds[] = {
     {"make-pvr", pledge_cmd_make_pvr, "build a signed pledge voucher-request (offline)"},
+    {"enroll", pledge_cmd_enroll, "onboard through a registrar over HTTPS (RFC 8995 5)"},
     {"verify-voucher", pledge_cmd_verify_voucher, "accept or reject a voucher as the pledge would"},
     {NULL, NULL, NULL},
 };

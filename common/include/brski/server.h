@@ -101,6 +101,14 @@ BRSKI_MUST_USE brski_err brski_http_client_request(brski_http_client *cl,
                                                    const brski_http_msg *req, size_t max_body,
                                                    brski_http_msg *resp);
 
+/*
+ * Opens the connection now when none is open (TLS handshake included), so
+ * that the server chain is known before the first request (RFC 8995 5.1:
+ * the pledge puts the registrar's certificate into its voucher-request).
+ * The next request reuses it. Errors as for brski_http_client_request.
+ */
+BRSKI_MUST_USE brski_err brski_http_client_connect(brski_http_client *cl);
+
 /* Server chain of the current connection (see brski_tls_peer_chain()). _ARG if none. */
 BRSKI_MUST_USE brski_err brski_http_client_peer(brski_http_client *cl, brski_http_peer *peer,
                                                 brski_buf *buf);
