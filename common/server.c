@@ -68,6 +68,7 @@ struct brski_server {
     int wake[2]; /* self-pipe: stop requests and finished work */
     uint16_t port;
     atomic_int stop;
+    bool accept_paused; /* out of file descriptors: listen fd out of epoll */
     conn **conns;
     size_t n_open;
     pthread_t threads[MAX_WORKERS];
@@ -203,6 +204,15 @@ static void conn_close(brski_server *srv, conn *c, const char *why)
     (void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
     srv->conns[c->slot] = NULL;
     srv->n_open--;
+    if (srv->accept_paused) {
+        struct epoll_event e;
+        memset(&e, 0, sizeof(e));
+        e.events = EPOLLIN;
+        e.data.ptr = &listen_tag;
+        if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &e) == 0) {
+            srv->accept_paused = false;
+        }
+    }
     pthread_mutex_lock(&srv->mu);
     srv->stats.open = (unsigned)srv->n_open;
     pthread_mutex_unlock(&srv->mu);
@@ -548,6 +558,15 @@ static void accept_all(brski_server *srv)
         int fd = accept(srv->lfd, (struct sockaddr *)&ss, &sl);
 
         if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                stat_add(srv, &srv->stats.accept_failures);
+            }
+            if (errno == EMFILE || errno == ENFILE) {
+                /* Level-triggered: without a pause the loop would spin until an fd frees. */
+                brski_log(BRSKI_LOG_WARN, "server: out of file descriptors, pausing accept");
+                (void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->lfd, NULL);
+                srv->accept_paused = true;
+            }
             return;
         }
         stat_add(srv, &srv->stats.accepted);

@@ -15,8 +15,10 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -349,6 +351,92 @@ static void test_server_limits_tls_require_client_cert(void **state)
     brski_tls_thread_cleanup();
 }
 
+static int holes[1024];
+static size_t n_holes;
+
+/*
+ * Fills every unused fd number below the highest one in use (kept open in
+ * |holes|), so that new descriptors are numbered consecutively from the
+ * returned value.
+ */
+static int fill_fd_holes(void)
+{
+    int fd;
+
+    n_holes = 0;
+    for (;;) {
+        int probe = fcntl(0, F_DUPFD, 0);
+        assert_true(probe >= 0);
+        fd = probe;
+        /* Is every number above |fd| (up to a generous bound) free? */
+        bool above_free = true;
+        for (int k = fd + 1; k < fd + 64; k++) {
+            if (fcntl(k, F_GETFD) != -1) {
+                above_free = false;
+                break;
+            }
+        }
+        if (above_free) {
+            close(fd);
+            return fd;
+        }
+        assert_true(n_holes < sizeof(holes) / sizeof(holes[0]));
+        holes[n_holes++] = fd;
+    }
+}
+
+static void free_fd_holes(void)
+{
+    for (size_t i = 0; i < n_holes; i++) {
+        close(holes[i]);
+    }
+    n_holes = 0;
+}
+
+static void test_server_limits_out_of_fds_pauses_accept_without_spinning(void **state)
+{
+    running r;
+    struct rlimit old, lim;
+    brski_server_stats st;
+    int c[3];
+    int budget;
+    char buf[512];
+    bool eof = false;
+    static const char req[] = "POST /echo HTTP/1.1\r\nContent-Length: 4\r\nConnection: close\r\n"
+                              "\r\nping";
+    (void)state;
+
+    start(&r, 64, 5000, NULL);
+    nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    budget = fill_fd_holes();
+    lim = old;
+    lim.rlim_cur = (rlim_t)budget + 5; /* c0, s0, c1, s1, c2: the server's next accept fails */
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    for (int i = 0; i < 3; i++) {
+        c[i] = dial(r.port);
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    /*
+     * The loop must not spin on the readable listen socket while it cannot
+     * accept: one failed accept, then a pause (CPU time is no measure on a
+     * loaded machine, so count the attempts).
+     */
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    brski_server_get_stats(r.srv, &st);
+    assert_int_equal(st.accept_failures, 1);
+    /* Freeing a connection resumes accepting: the waiting client is served. */
+    close(c[0]);
+    send_all(c[2], req, sizeof(req) - 1);
+    (void)read_to_eof(c[2], buf, sizeof(buf), &eof);
+    assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    close(c[1]);
+    close(c[2]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    free_fd_holes();
+    stop(&r, NULL);
+}
+
 static void test_server_limits_config_errors(void **state)
 {
     brski_server_config cfg;
@@ -374,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_server_limits_abuse_gets_status_then_close_and_service_continues),
         cmocka_unit_test(test_server_limits_many_slow_clients_do_not_block_normal_ones),
         cmocka_unit_test(test_server_limits_tls_require_client_cert),
+        cmocka_unit_test(test_server_limits_out_of_fds_pauses_accept_without_spinning),
         cmocka_unit_test(test_server_limits_config_errors),
     };
     brski_log_set_sink(getenv("BRSKI_TEST_LOG") != NULL ? brski_log_stderr_sink : NULL, NULL,

@@ -69,6 +69,7 @@ typedef struct brski_server_stats {
     uint64_t timeouts;  /* connections closed by the read deadline */
     uint64_t refused;   /* connections closed at accept because of max_conns */
     uint64_t accepted;
+    uint64_t accept_failures; /* accept() errors (e.g. out of file descriptors) */
     unsigned open;      /* connections open now */
 } brski_server_stats;
 void brski_server_get_stats(brski_server *srv, brski_server_stats *out);
