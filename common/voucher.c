@@ -76,7 +76,7 @@ void brski_voucher_init(brski_voucher *v, brski_voucher_kind kind)
     v->kind = kind;
 }
 
-static brski_bytes *bytes_slot(brski_voucher *v, brski_leaf leaf)
+brski_bytes *brski_voucher_leaf_bytes(brski_voucher *v, brski_leaf leaf)
 {
     switch (leaf) {
     case BRSKI_LEAF_IDEVID_ISSUER:
@@ -112,7 +112,7 @@ static brski_bytes *bytes_slot(brski_voucher *v, brski_leaf leaf)
     }
 }
 
-static char **str_slot(brski_voucher *v, brski_leaf leaf)
+char **brski_voucher_leaf_str(brski_voucher *v, brski_leaf leaf)
 {
     switch (leaf) {
     case BRSKI_LEAF_SERIAL_NUMBER:
@@ -124,6 +124,17 @@ static char **str_slot(brski_voucher *v, brski_leaf leaf)
     default:
         return NULL;
     }
+}
+
+const brski_bytes *brski_voucher_leaf_cbytes(const brski_voucher *v, brski_leaf leaf)
+{
+    return brski_voucher_leaf_bytes((brski_voucher *)(uintptr_t)v, leaf);
+}
+
+const char *brski_voucher_leaf_cstr(const brski_voucher *v, brski_leaf leaf)
+{
+    char **s = brski_voucher_leaf_str((brski_voucher *)(uintptr_t)v, leaf);
+    return s != NULL ? *s : NULL;
 }
 
 static void bytes_free(brski_bytes *b)
@@ -139,8 +150,8 @@ void brski_voucher_clear(brski_voucher *v)
         return;
     }
     for (unsigned i = 0; i < (unsigned)BRSKI_LEAF__COUNT; i++) {
-        brski_bytes *b = bytes_slot(v, (brski_leaf)i);
-        char **s = str_slot(v, (brski_leaf)i);
+        brski_bytes *b = brski_voucher_leaf_bytes(v, (brski_leaf)i);
+        char **s = brski_voucher_leaf_str(v, (brski_leaf)i);
         if (b != NULL) {
             bytes_free(b);
         }
@@ -200,7 +211,7 @@ brski_err brski_assertion_parse(const char *s, brski_assertion *out)
 
 brski_err brski_voucher_set_bytes(brski_voucher *v, brski_leaf leaf, brski_slice val)
 {
-    brski_bytes *b = bytes_slot(v, leaf);
+    brski_bytes *b = brski_voucher_leaf_bytes(v, leaf);
     if (b == NULL || leaf == BRSKI_LEAF_NONCE) {
         return BRSKI_ERR_ARG;
     }
@@ -300,7 +311,7 @@ brski_err brski_voucher_set_str(brski_voucher *v, brski_leaf leaf, const char *s
     if (copy == NULL) {
         return BRSKI_ERR_NOMEM;
     }
-    char **slot = str_slot(v, leaf);
+    char **slot = brski_voucher_leaf_str(v, leaf);
     free(*slot);
     *slot = copy;
     brski_voucher_mark(v, leaf);
@@ -405,7 +416,7 @@ brski_err brski_voucher_validate(const brski_voucher *v)
         if (!brski_voucher_has(v, (brski_leaf)i) || leaves[i].type != LT_BINARY) {
             continue;
         }
-        const brski_bytes *b = bytes_slot((brski_voucher *)(uintptr_t)v, (brski_leaf)i);
+        const brski_bytes *b = brski_voucher_leaf_cbytes(v, (brski_leaf)i);
         if (b->len > leaves[i].max) {
             return BRSKI_ERR_TOOBIG;
         }

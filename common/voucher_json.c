@@ -327,56 +327,6 @@ static int put_b64(json_t *obj, const char *name, const brski_bytes *b)
     return r;
 }
 
-static const brski_bytes *leaf_bytes(const brski_voucher *v, brski_leaf leaf)
-{
-    switch (leaf) {
-    case BRSKI_LEAF_IDEVID_ISSUER:
-        return &v->idevid_issuer;
-    case BRSKI_LEAF_NONCE:
-        return &v->nonce;
-    case BRSKI_LEAF_PINNED_DOMAIN_CERT:
-        return &v->pinned_domain_cert;
-    case BRSKI_LEAF_PINNED_DOMAIN_PUBK:
-        return &v->pinned_domain_pubk;
-    case BRSKI_LEAF_PINNED_DOMAIN_PUBK_SHA256:
-        return &v->pinned_domain_pubk_sha256;
-    case BRSKI_LEAF_MANUFACTURER_PROPRIETARY:
-        return &v->manufacturer_proprietary;
-    case BRSKI_LEAF_EXTENSIONS:
-        return &v->extensions;
-    case BRSKI_LEAF_PRIOR_SIGNED_VOUCHER_REQUEST:
-        return &v->prior_signed_voucher_request;
-    case BRSKI_LEAF_PROXIMITY_REGISTRAR_CERT:
-        return &v->proximity_registrar_cert;
-    case BRSKI_LEAF_PROXIMITY_REGISTRAR_PUBK_SHA256:
-        return &v->proximity_registrar_pubk_sha256;
-    case BRSKI_LEAF_PROXIMITY_REGISTRAR_PUBK:
-        return &v->proximity_registrar_pubk;
-    case BRSKI_LEAF_AGENT_PROVIDED_PROXIMITY_REGISTRAR_CERT:
-        return &v->agent_provided_proximity_registrar_cert;
-    case BRSKI_LEAF_AGENT_SIGN_CERT:
-        return &v->agent_sign_cert;
-    case BRSKI_LEAF_AGENT_SIGNED_DATA:
-        return &v->agent_signed_data;
-    default:
-        return NULL;
-    }
-}
-
-static const char *leaf_str(const brski_voucher *v, brski_leaf leaf)
-{
-    switch (leaf) {
-    case BRSKI_LEAF_SERIAL_NUMBER:
-        return v->serial_number;
-    case BRSKI_LEAF_ADDITIONAL_CONFIGURATION_URL:
-        return v->additional_configuration_url;
-    case BRSKI_LEAF_EST_DOMAIN:
-        return v->est_domain;
-    default:
-        return NULL;
-    }
-}
-
 static int put_leaf(const brski_voucher *v, json_t *obj, brski_leaf leaf)
 {
     const char *name = brski_voucher_leaf_name(leaf);
@@ -415,11 +365,11 @@ static int put_leaf(const brski_voucher *v, json_t *obj, brski_leaf leaf)
     default:
         break;
     }
-    if (leaf_str(v, leaf) != NULL) {
-        return json_object_set_new(obj, name, json_string(leaf_str(v, leaf)));
+    if (brski_voucher_leaf_cstr(v, leaf) != NULL) {
+        return json_object_set_new(obj, name, json_string(brski_voucher_leaf_cstr(v, leaf)));
     }
-    if (leaf_bytes(v, leaf) != NULL) {
-        return put_b64(obj, name, leaf_bytes(v, leaf));
+    if (brski_voucher_leaf_cbytes(v, leaf) != NULL) {
+        return put_b64(obj, name, brski_voucher_leaf_cbytes(v, leaf));
     }
     return -1;
 }

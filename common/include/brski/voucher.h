@@ -121,6 +121,16 @@ void brski_voucher_clear(brski_voucher *v);
 /* RFC 7951 member name of |leaf| ("pinned-domain-cert"); NULL when out of range. */
 const char *brski_voucher_leaf_name(brski_leaf leaf);
 
+/* Storage of a binary leaf inside |v|; NULL when |leaf| is not a binary leaf. */
+brski_bytes *brski_voucher_leaf_bytes(brski_voucher *v, brski_leaf leaf);
+const brski_bytes *brski_voucher_leaf_cbytes(const brski_voucher *v, brski_leaf leaf);
+
+/* Storage of a string leaf inside |v| (serial-number, additional-configuration-url,
+ * est-domain); NULL when |leaf| is not a string leaf. The const variant returns the string
+ * itself (NULL when unset). */
+char **brski_voucher_leaf_str(brski_voucher *v, brski_leaf leaf);
+const char *brski_voucher_leaf_cstr(const brski_voucher *v, brski_leaf leaf);
+
 /* Looks a member name up; false when no leaf has that name. */
 bool brski_voucher_leaf_from_name(const char *name, brski_leaf *out);
 
