@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "brski/codec.h"
 #include "brski/log.h"
 #include "brski/voucher_json.h"
 
@@ -52,6 +53,102 @@ brski_err brski_cms_signer_check(const brski_anchor_store *store, brski_purpose 
     return rv;
 }
 
+/*
+ * The voucher nonce against the one the pledge sent (|sent|, NULL: none).
+ * JSON compares the text as sent; CBOR carries the bytes, so compare the
+ * bytes after decoding |sent|.
+ */
+static bool nonce_matches(const brski_voucher *v, const char *sent, bool bytes)
+{
+    if (sent == NULL) {
+        return false;
+    }
+    if (!bytes) {
+        return v->nonce_text != NULL && strcmp(v->nonce_text, sent) == 0;
+    }
+    brski_buf nonce;
+    brski_buf_init(&nonce, 256);
+    bool ok = brski_base64_decode_loose(brski_slice_str(sent), &nonce) == BRSKI_OK &&
+              nonce.len == v->nonce.len && nonce.len != 0 &&
+              brski_ct_eq(nonce.p, v->nonce.p, nonce.len);
+    brski_buf_clear(&nonce);
+    return ok;
+}
+
+brski_err brski_voucher_accept_claims(const brski_voucher *v, const brski_accept_opts *opts,
+                                      int64_t now, unsigned flags)
+{
+    if (v == NULL || opts == NULL || opts->serial == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    /*
+     * RFC 8995 5.6.1: "The pledge MUST verify the serial-number field of the
+     * signed voucher matches the pledge's own serial-number."
+     */
+    if (v->serial_number == NULL || strcmp(v->serial_number, opts->serial) != 0) {
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: serial-number mismatch");
+        return BRSKI_ERR_POLICY;
+    }
+    /*
+     * RFC 8366 5.3 (idevid-issuer): the pledge compares it with the
+     * Authority Key Identifier of its own IDevID when the voucher has one.
+     */
+    if ((flags & BRSKI_CLAIMS_IDEVID_ISSUER) != 0 &&
+        brski_voucher_has(v, BRSKI_LEAF_IDEVID_ISSUER) && opts->idevid_issuer.len > 0 &&
+        !brski_slice_eq(brski_slice_make(v->idevid_issuer.p, v->idevid_issuer.len),
+                        opts->idevid_issuer)) {
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.3: idevid-issuer is not our IDevID issuer");
+        return BRSKI_ERR_POLICY;
+    }
+    /*
+     * RFC 8995 5.6.1: "The pledge MUST verify the nonce information in the
+     * voucher. If present, the nonce in the voucher MUST match the nonce
+     * the pledge submitted to the registrar"; nonceless vouchers only under
+     * the reduced-security option of 7.2.
+     */
+    if (brski_voucher_has(v, BRSKI_LEAF_NONCE)) {
+        if (!nonce_matches(v, opts->nonce, (flags & BRSKI_CLAIMS_NONCE_BYTES) != 0)) {
+            brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: nonce mismatch");
+            return BRSKI_ERR_POLICY;
+        }
+    } else if (!opts->allow_nonceless) {
+        brski_log(BRSKI_LOG_WARN,
+                  "voucher: RFC 8995 7.2: nonceless voucher and nonceless not allowed");
+        return BRSKI_ERR_POLICY;
+    }
+    /* RFC 8366 5.6: "verify that the voucher has not expired" (when it has expires-on). */
+    if (!opts->ignore_time && brski_voucher_has(v, BRSKI_LEAF_EXPIRES_ON) && now > v->expires_on) {
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.6: expires-on has passed");
+        return BRSKI_ERR_POLICY;
+    }
+    /* RFC 8366 5.6: the assertion must be acceptable per local policy. */
+    uint32_t mask = opts->assertions == 0 ? BRSKI_ASSERTION_MASK_ALL : opts->assertions;
+    if (!brski_voucher_has(v, BRSKI_LEAF_ASSERTION) ||
+        (mask & BRSKI_ASSERTION_MASK(v->assertion)) == 0) {
+        const char *name = brski_voucher_has(v, BRSKI_LEAF_ASSERTION)
+                               ? brski_assertion_name(v->assertion)
+                               : NULL;
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.6: assertion '%s' not accepted",
+                  name != NULL ? name : "(missing)");
+        return BRSKI_ERR_POLICY;
+    }
+    if ((flags & BRSKI_CLAIMS_PINNED_KEY) != 0) {
+        /* cBRSKI 8.2/8.3: a pinned domain certificate, or (RPK) a pinned key. */
+        if (!brski_voucher_has(v, BRSKI_LEAF_PINNED_DOMAIN_CERT) &&
+            !brski_voucher_has(v, BRSKI_LEAF_PINNED_DOMAIN_PUBK) &&
+            !brski_voucher_has(v, BRSKI_LEAF_PINNED_DOMAIN_PUBK_SHA256)) {
+            brski_log(BRSKI_LOG_WARN,
+                      "voucher: rfc8366bis 8: no pinned domain certificate or key");
+            return BRSKI_ERR_POLICY;
+        }
+    } else if (!brski_voucher_has(v, BRSKI_LEAF_PINNED_DOMAIN_CERT)) {
+        /* RFC 8995 5.6.1: fail if pinned-domain-cert is absent (pubk pinning is cBRSKI). */
+        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: no pinned-domain-cert");
+        return BRSKI_ERR_POLICY;
+    }
+    return BRSKI_OK;
+}
+
 brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
                                const brski_accept_opts *opts, brski_voucher *out)
 {
@@ -85,67 +182,7 @@ brski_err brski_voucher_accept(brski_slice cms, const brski_anchor_store *store,
         rv = BRSKI_ERR_MALFORMED;
         goto out;
     }
-    /*
-     * RFC 8995 5.6.1: "The pledge MUST verify the serial-number field of the
-     * signed voucher matches the pledge's own serial-number."
-     */
-    if (strcmp(out->serial_number, opts->serial) != 0) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: serial-number mismatch");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /*
-     * RFC 8366 5.3 (idevid-issuer): the pledge compares it with the
-     * Authority Key Identifier of its own IDevID when the voucher has one.
-     */
-    if (brski_voucher_has(out, BRSKI_LEAF_IDEVID_ISSUER) && opts->idevid_issuer.len > 0 &&
-        !brski_slice_eq(brski_slice_make(out->idevid_issuer.p, out->idevid_issuer.len),
-                        opts->idevid_issuer)) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.3: idevid-issuer is not our IDevID issuer");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /*
-     * RFC 8995 5.6.1: "The pledge MUST verify the nonce information in the
-     * voucher. If present, the nonce in the voucher MUST match the nonce
-     * the pledge submitted to the registrar"; nonceless vouchers only under
-     * the reduced-security option of 7.2.
-     */
-    if (brski_voucher_has(out, BRSKI_LEAF_NONCE)) {
-        if (opts->nonce == NULL || out->nonce_text == NULL ||
-            strcmp(out->nonce_text, opts->nonce) != 0) {
-            brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: nonce mismatch");
-            rv = BRSKI_ERR_POLICY;
-            goto out;
-        }
-    } else if (!opts->allow_nonceless) {
-        brski_log(BRSKI_LOG_WARN,
-                  "voucher: RFC 8995 7.2: nonceless voucher and nonceless not allowed");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /* RFC 8366 5.6: "verify that the voucher has not expired" (when it has expires-on). */
-    if (!opts->ignore_time && brski_voucher_has(out, BRSKI_LEAF_EXPIRES_ON) &&
-        now > out->expires_on) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.6: expires-on has passed");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /* RFC 8366 5.6: the assertion must be acceptable per local policy. */
-    uint32_t mask = opts->assertions == 0 ? BRSKI_ASSERTION_MASK_ALL : opts->assertions;
-    if ((mask & BRSKI_ASSERTION_MASK(out->assertion)) == 0) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.6: assertion '%s' not accepted",
-                  brski_assertion_name(out->assertion));
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /* RFC 8995 5.6.1: fail if pinned-domain-cert is absent (pubk pinning is cBRSKI). */
-    if (!brski_voucher_has(out, BRSKI_LEAF_PINNED_DOMAIN_CERT)) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: no pinned-domain-cert");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    rv = BRSKI_OK;
+    rv = brski_voucher_accept_claims(out, opts, now, BRSKI_CLAIMS_IDEVID_ISSUER);
 out:
     brski_cms_signed_clear(&sd);
     if (rv != BRSKI_OK) {

@@ -102,14 +102,12 @@ brski_err brski_voucher_cose_accept(brski_slice cose, const brski_anchor_store *
                                     const brski_accept_opts *opts, brski_voucher *out)
 {
     brski_cose_sign1 m;
-    brski_buf nonce;
     brski_err rv;
     brski_voucher_init(out, BRSKI_KIND_VOUCHER);
     if (opts == NULL || opts->serial == NULL || store == NULL) {
         return BRSKI_ERR_ARG;
     }
     int64_t now = brski_env_now(opts->env);
-    brski_buf_init(&nonce, 256);
     rv = brski_cose_sign1_parse(cose, &m);
     if (rv != BRSKI_OK) {
         goto out;
@@ -133,59 +131,9 @@ brski_err brski_voucher_cose_accept(brski_slice cose, const brski_anchor_store *
     if (rv != BRSKI_OK) {
         goto out;
     }
-    /*
-     * RFC 8995 5.6.1: "The pledge MUST verify the serial-number field of the
-     * signed voucher matches the pledge's own serial-number."
-     */
-    if (out->serial_number == NULL || strcmp(out->serial_number, opts->serial) != 0) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: serial-number mismatch");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /*
-     * RFC 8995 5.6.1: "If present, the nonce in the voucher MUST match the
-     * nonce the pledge submitted"; CBOR carries the bytes, so compare bytes.
-     */
-    if (brski_voucher_has(out, BRSKI_LEAF_NONCE)) {
-        if (opts->nonce == NULL ||
-            brski_base64_decode_loose(brski_slice_str(opts->nonce), &nonce) != BRSKI_OK ||
-            nonce.len != out->nonce.len || nonce.len == 0 ||
-            !brski_ct_eq(nonce.p, out->nonce.p, nonce.len)) {
-            brski_log(BRSKI_LOG_WARN, "voucher: RFC 8995 5.6.1: nonce mismatch");
-            rv = BRSKI_ERR_POLICY;
-            goto out;
-        }
-    } else if (!opts->allow_nonceless) {
-        brski_log(BRSKI_LOG_WARN,
-                  "voucher: RFC 8995 7.2: nonceless voucher and nonceless not allowed");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /* RFC 8366 5.6: "verify that the voucher has not expired". */
-    if (!opts->ignore_time && brski_voucher_has(out, BRSKI_LEAF_EXPIRES_ON) &&
-        now > out->expires_on) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.6: expires-on has passed");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    uint32_t mask = opts->assertions == 0 ? BRSKI_ASSERTION_MASK_ALL : opts->assertions;
-    if (!brski_voucher_has(out, BRSKI_LEAF_ASSERTION) ||
-        (mask & BRSKI_ASSERTION_MASK(out->assertion)) == 0) {
-        brski_log(BRSKI_LOG_WARN, "voucher: RFC 8366 5.6: assertion missing or not accepted");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    /* cBRSKI 8.2/8.3: a pinned domain certificate, or (RPK) a pinned key. */
-    if (!brski_voucher_has(out, BRSKI_LEAF_PINNED_DOMAIN_CERT) &&
-        !brski_voucher_has(out, BRSKI_LEAF_PINNED_DOMAIN_PUBK) &&
-        !brski_voucher_has(out, BRSKI_LEAF_PINNED_DOMAIN_PUBK_SHA256)) {
-        brski_log(BRSKI_LOG_WARN, "voucher: rfc8366bis 8: no pinned domain certificate or key");
-        rv = BRSKI_ERR_POLICY;
-        goto out;
-    }
-    rv = BRSKI_OK;
+    rv = brski_voucher_accept_claims(out, opts, now,
+                                     BRSKI_CLAIMS_NONCE_BYTES | BRSKI_CLAIMS_PINNED_KEY);
 out:
-    brski_buf_clear(&nonce);
     if (rv != BRSKI_OK) {
         brski_voucher_clear(out);
     }

@@ -42,6 +42,26 @@ BRSKI_MUST_USE brski_err brski_cms_signer_check(const brski_anchor_store *store,
                                                 const brski_cms_signed *sd, bool check_time,
                                                 int64_t now, char *why, size_t why_cap);
 
+/* Flags of brski_voucher_accept_claims. */
+#define BRSKI_CLAIMS_IDEVID_ISSUER 0x1u /* compare idevid-issuer with opts->idevid_issuer */
+#define BRSKI_CLAIMS_NONCE_BYTES 0x2u   /* compare nonce bytes (opts->nonce base64-decoded)
+                                           rather than the nonce text as sent */
+#define BRSKI_CLAIMS_PINNED_KEY 0x4u    /* cBRSKI: a pinned-domain-pubk(-sha256) may stand
+                                           in for pinned-domain-cert */
+
+/*
+ * The claim checks of RFC 8995 5.6.1 / RFC 8366 5.6 on a parsed, signature-
+ * checked voucher |v|: serial-number equal to opts->serial, idevid-issuer
+ * (with BRSKI_CLAIMS_IDEVID_ISSUER), nonce equal to opts->nonce (nonceless only
+ * with allow_nonceless), expires-on not passed at |now| (unless ignore_time),
+ * assertion in opts->assertions, a pinned domain certificate (or key, with
+ * BRSKI_CLAIMS_PINNED_KEY). Logs one line citing the rule on failure.
+ * Errors: BRSKI_ERR_POLICY, _ARG.
+ */
+BRSKI_MUST_USE brski_err brski_voucher_accept_claims(const brski_voucher *v,
+                                                     const brski_accept_opts *opts, int64_t now,
+                                                     unsigned flags);
+
 /*
  * Accepts or rejects the CMS-signed voucher |cms| as the pledge would:
  * CMS verification (brski_cms_verify), JSON parse of a voucher (not a
