@@ -51,6 +51,17 @@ int brski_cli_parse(const char *cmd, int argc, char **argv, brski_cli_opt *opts,
     return 0;
 }
 
+int brski_cli_parse_usage(const char *cmd, int argc, char **argv, brski_cli_opt *opts, size_t n,
+                          const char *usage)
+{
+    int p = brski_cli_parse(cmd, argc, argv, opts, n);
+    if (p == 0) {
+        return -1;
+    }
+    fputs(usage, p == 1 ? stdout : stderr);
+    return p == 1 ? 0 : 2;
+}
+
 const char *brski_cli_get(const brski_cli_opt *opts, size_t n, const char *name)
 {
     for (size_t k = 0; k < n; k++) {
@@ -65,6 +76,16 @@ brski_err brski_cli_read(const char *path, size_t max, brski_buf *out)
 {
     brski_buf_init(out, max);
     return brski_file_read(path, out);
+}
+
+int brski_cli_read_input(const char *cmd, const char *path, brski_buf *out)
+{
+    brski_err rv = brski_cli_read(path, BRSKI_MAX_BODY, out);
+    if (rv != BRSKI_OK) {
+        fprintf(stderr, "%s: cannot read %s: %s\n", cmd, path, brski_err_str(rv));
+        return rv == BRSKI_ERR_TOOBIG ? 1 : 2;
+    }
+    return 0;
 }
 
 brski_err brski_cli_read_cert_der(const char *path, brski_buf *out)

@@ -43,10 +43,9 @@ int masa_cmd_sign_voucher(int argc, char **argv)
     brski_err rv;
     int ret = 1;
 
-    int p = brski_cli_parse("sign-voucher", argc, argv, o, n);
-    if (p != 0) {
-        fputs(usage_text, p == 1 ? stdout : stderr);
-        return p == 1 ? 0 : 2;
+    int p = brski_cli_parse_usage("sign-voucher", argc, argv, o, n, usage_text);
+    if (p >= 0) {
+        return p;
     }
     const char *key_path = brski_cli_get(o, n, "key"), *cert_path = brski_cli_get(o, n, "cert");
     const char *serial = brski_cli_get(o, n, "serial"), *out_path = brski_cli_get(o, n, "out");

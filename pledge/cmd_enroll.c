@@ -22,11 +22,9 @@ int pledge_cmd_enroll(int argc, char **argv)
     size_t n = sizeof(o) / sizeof(o[0]);
     pledge_enroll_cfg cfg;
     char why[700] = "";
-    int p = brski_cli_parse("enroll", argc, argv, o, n);
-
-    if (p != 0) {
-        fputs(usage_text, p == 1 ? stdout : stderr);
-        return p == 1 ? 0 : 2;
+    int p = brski_cli_parse_usage("enroll", argc, argv, o, n, usage_text);
+    if (p >= 0) {
+        return p;
     }
     const char *path = brski_cli_get(o, n, "config");
     if (path == NULL) {

@@ -39,10 +39,9 @@ int pledge_cmd_make_pvr(int argc, char **argv)
     brski_err rv;
     int ret = 1;
 
-    int p = brski_cli_parse("make-pvr", argc, argv, o, n);
-    if (p != 0) {
-        fputs(usage_text, p == 1 ? stdout : stderr);
-        return p == 1 ? 0 : 2;
+    int p = brski_cli_parse_usage("make-pvr", argc, argv, o, n, usage_text);
+    if (p >= 0) {
+        return p;
     }
     const char *cert_path = brski_cli_get(o, n, "cert"), *key_path = brski_cli_get(o, n, "key");
     const char *reg_path = brski_cli_get(o, n, "registrar-cert");

@@ -39,10 +39,9 @@ int pledge_cmd_verify_voucher(int argc, char **argv)
     brski_err rv;
     int ret = 1;
 
-    int p = brski_cli_parse("verify-voucher", argc, argv, o, n);
-    if (p != 0) {
-        fputs(usage_text, p == 1 ? stdout : stderr);
-        return p == 1 ? 0 : 2;
+    int p = brski_cli_parse_usage("verify-voucher", argc, argv, o, n, usage_text);
+    if (p >= 0) {
+        return p;
     }
     const char *path = brski_cli_get(o, n, "voucher");
     const char *anchor = brski_cli_get(o, n, "masa-anchor");
@@ -66,12 +65,11 @@ int pledge_cmd_verify_voucher(int argc, char **argv)
         brski_anchor_store_clear(&store);
         return 2;
     }
-    rv = brski_cli_read(path, BRSKI_MAX_BODY, &in);
-    if (rv != BRSKI_OK) {
-        fprintf(stderr, "verify-voucher: cannot read %s: %s\n", path, brski_err_str(rv));
-        ret = rv == BRSKI_ERR_TOOBIG ? 1 : 2;
+    ret = brski_cli_read_input("verify-voucher", path, &in);
+    if (ret != 0) {
         goto done;
     }
+    ret = 1;
     /* Format by the first byte: DER SEQUENCE (CMS) or CBOR tag 18 / array(4) (COSE_Sign1). */
     bool cose = brski_cose_looks_like(brski_buf_slice(&in));
     if (!cose && (in.len == 0 || in.p[0] != 0x30)) {

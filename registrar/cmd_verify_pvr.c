@@ -54,10 +54,9 @@ int registrar_cmd_verify_pvr(int argc, char **argv)
     brski_err rv;
     int ret = 1;
 
-    int p = brski_cli_parse("verify-pvr", argc, argv, o, n);
-    if (p != 0) {
-        fputs(usage_text, p == 1 ? stdout : stderr);
-        return p == 1 ? 0 : 2;
+    int p = brski_cli_parse_usage("verify-pvr", argc, argv, o, n, usage_text);
+    if (p >= 0) {
+        return p;
     }
     const char *path = brski_cli_get(o, n, "pvr");
     const char *anchor = brski_cli_get(o, n, "idevid-anchor");
@@ -85,12 +84,11 @@ int registrar_cmd_verify_pvr(int argc, char **argv)
         ret = 2;
         goto done;
     }
-    rv = brski_cli_read(path, BRSKI_MAX_BODY, &in);
-    if (rv != BRSKI_OK) {
-        fprintf(stderr, "verify-pvr: cannot read %s: %s\n", path, brski_err_str(rv));
-        ret = rv == BRSKI_ERR_TOOBIG ? 1 : 2;
+    ret = brski_cli_read_input("verify-pvr", path, &in);
+    if (ret != 0) {
         goto done;
     }
+    ret = 1;
     if (brski_cose_looks_like(brski_buf_slice(&in))) {
         brski_buf idevid;
         brski_buf_init(&idevid, 0);

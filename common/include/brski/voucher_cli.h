@@ -27,11 +27,26 @@ typedef struct brski_cli_opt {
  */
 int brski_cli_parse(const char *cmd, int argc, char **argv, brski_cli_opt *opts, size_t n);
 
+/*
+ * brski_cli_parse, printing |usage| when parsing does not go on: to stdout
+ * after --help, to stderr on a usage error. Returns -1 when the subcommand
+ * should go on, else its exit code (0 after --help, 2 on a usage error).
+ */
+int brski_cli_parse_usage(const char *cmd, int argc, char **argv, brski_cli_opt *opts, size_t n,
+                          const char *usage);
+
 /* Value of option |name| (NULL when absent). */
 const char *brski_cli_get(const brski_cli_opt *opts, size_t n, const char *name);
 
 /* Reads a whole file (at most |max| bytes) into |out| (initialised here). */
 BRSKI_MUST_USE brski_err brski_cli_read(const char *path, size_t max, brski_buf *out);
+
+/*
+ * brski_cli_read of a subcommand's input (at most BRSKI_MAX_BODY bytes).
+ * Returns 0 when read, else the exit code after one line on stderr naming
+ * |cmd|: 1 when the file is too big, 2 when it cannot be read.
+ */
+int brski_cli_read_input(const char *cmd, const char *path, brski_buf *out);
 
 /* Reads the first certificate of a PEM or DER file as DER into |out| (initialised here). */
 BRSKI_MUST_USE brski_err brski_cli_read_cert_der(const char *path, brski_buf *out);
