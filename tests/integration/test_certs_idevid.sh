@@ -57,7 +57,7 @@ check seed-other-seed-differs test "$(pub "$T/s-seed2/idevid.crt")" != "$(pub "$
 check seed-other-serial-differs test "$(pub "$T/s-serial2/idevid.crt")" != "$(pub "$T/s-factory/idevid.crt")"
 check seed-verifies verify "$T/s-factory/idevid.crt"
 # hex seed file gives the same key as the raw one
-xxd -p -c 64 "$T/seed1" > "$T/seed1.hex"; chmod 600 "$T/seed1.hex"
+od -An -v -tx1 "$T/seed1" | tr -d " \n" > "$T/seed1.hex"; chmod 600 "$T/seed1.hex"
 "$CERTS" idevid --method seed --seed-file "$T/seed1.hex" "${CA[@]}" --serial S-0001 --out-dir "$T/s-hex" >/dev/null 2>&1
 check seed-hex-same-key test "$(pub "$T/s-hex/idevid.crt")" = "$(pub "$T/s-factory/idevid.crt")"
 "$CERTS" idevid --method seed --seed-file "$T/seed1" --alg ed25519 "${CA[@]}" --serial S-0001 --out-dir "$T/s-ed" >/dev/null 2>&1
