@@ -784,7 +784,7 @@ static bool check_cert_common(const brski_cert *c, size_t idx, bool is_anchor, b
     }
     if (c->has_name_constraints) {
         fail(r, BRSKI_REASON_NAME_CONSTRAINTS, idx,
-             "RFC 5280 4.2.1.10: nameConstraints not implemented, failing closed");
+             "RFC 5280 4.2.1.10: nameConstraints are not supported, failing closed");
         return false;
     }
     scan_extensions(c, &x);

@@ -88,7 +88,7 @@ BRSKI_MUST_USE brski_err brski_est_body_decode(brski_slice body, size_t max_der,
 /*
  * ---- CSR attributes (RFC 7030 4.5.2) ----
  * The RFC 7030 form only (bare OIDs and Attributes); RFC 9908's template
- * form is not implemented.
+ * form is not supported yet.
  */
 
 /*

@@ -65,7 +65,7 @@ typedef enum brski_reason {
     BRSKI_REASON_NO_KEYCERTSIGN,     /* issuer keyUsage lacks keyCertSign */
     BRSKI_REASON_BAD_EXTENSIONS,     /* inconsistent, duplicate or wrongly critical extensions */
     BRSKI_REASON_UNKNOWN_CRITICAL,   /* a critical extension we do not understand */
-    BRSKI_REASON_NAME_CONSTRAINTS,   /* nameConstraints present: not implemented, fail closed */
+    BRSKI_REASON_NAME_CONSTRAINTS,   /* nameConstraints present: unsupported, fail closed */
     BRSKI_REASON_BAD_NAME,           /* empty issuer/subject name */
     BRSKI_REASON_KEY_ID_MISMATCH,    /* AKI/SKI missing or not matching */
     BRSKI_REASON_VERSION,            /* not an X.509 v3 certificate */
