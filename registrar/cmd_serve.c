@@ -12,6 +12,7 @@
  *
  * With listen_coaps set, also a CoAPS server (cBRSKI, RFC 9148):
  * GET  /.well-known/est/crts                 domain CA, DER certs-only (281)
+ * GET  /.well-known/est/att                  CSR attributes, DER (285)
  * GET  /.well-known/core                     resource discovery (RFC 6690)
  */
 #include <jansson.h>
@@ -686,9 +687,26 @@ static brski_err h_coap_crts(void *ctx, const brski_http_peer *peer, const brski
     return rv == BRSKI_OK ? BRSKI_OK : BRSKI_ERR_INTERNAL;
 }
 
+/* RFC 9148 /att: CSR attributes as DER (Content-Format 285). */
+static brski_err h_coap_att(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                            brski_http_msg *resp)
+{
+    (void)req;
+    reg_ctx *r = ctx;
+    if (!coap_peer_accepted(r, peer, resp, "est.att")) {
+        return BRSKI_OK;
+    }
+    return brski_http_msg_set_body(resp, 200, "application/csrattrs",
+                                   brski_buf_slice(&r->csrattrs)) == BRSKI_OK
+               ? BRSKI_OK
+               : BRSKI_ERR_INTERNAL;
+}
+
 static const brski_coap_resource reg_coap_resources[] = {
     {".well-known/est/crts", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_PKCS7_CERTS,
      "ace.est.crts", h_coap_crts, 0},
+    {".well-known/est/att", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CSRATTRS, "ace.est.att",
+     h_coap_att, 0},
 };
 
 static const brski_route reg_routes[] = {

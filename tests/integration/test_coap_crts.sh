@@ -74,6 +74,24 @@ grep -q '</.well-known/est/crts>' "$W/out" || { cat "$W/out" >&2; fail "core: cr
 grep -q 'rt="ace.est.crts"' "$W/out" || fail "core: rt missing"
 grep -q 'ct=281' "$W/out" || fail "core: ct missing"
 
+grep -q '</.well-known/est/att>;rt="ace.est.att";ct=285' "$W/out" || fail "core: att not listed"
+# rt filter (RFC 6690 4.1): only the matching resource.
+coap -m get -c "$P/idevid.crt" -j "$P/idevid.key" -n "$URI/.well-known/core?rt=ace.est.crts"
+grep -q '</.well-known/est/crts>' "$W/out" || { cat "$W/out" >&2; fail "core?rt: crts missing"; }
+! grep -q 'est/att' "$W/out" || fail "core?rt: att should be filtered out"
+
+# CSR attributes (285): DER, the same bytes as the HTTPS body decodes to, a SEQUENCE.
+coap -m get -c "$P/idevid.crt" -j "$P/idevid.key" -n -A 285 -o "$W/att.der" "$URI/.well-known/est/att"
+[ -s "$W/att.der" ] || { cat "$W/out" >&2; fail "att: no payload"; }
+openssl asn1parse -inform DER -in "$W/att.der" >"$W/att.txt" 2>&1 || fail "att: not DER"
+head -n 1 "$W/att.txt" | grep -q 'SEQUENCE' || fail "att: not a SEQUENCE"
+curl -sk --max-time 10 "https://127.0.0.1:$RPORT/.well-known/est/csrattrs" | tr -d "\r" | base64 -d >"$W/att-https.der" ||
+    fail "att over HTTPS"
+cmp -s "$W/att.der" "$W/att-https.der" || fail "att: CoAP and HTTPS bodies differ"
+# Accept for a format the resource does not produce: 4.06.
+coap -m get -c "$P/idevid.crt" -j "$P/idevid.key" -n -A 60 "$URI/.well-known/est/att"
+grep -q '4\.06' "$W/out" || { cat "$W/out" >&2; fail "att Accept 60: expected 4.06"; }
+
 # 4. Unknown path and wrong method.
 coap -m get -c "$P/idevid.crt" -j "$P/idevid.key" -n "$URI/.well-known/est/nosuch"
 grep -q '4\.04' "$W/out" || { cat "$W/out" >&2; fail "unknown path: expected 4.04"; }
@@ -104,4 +122,4 @@ kill -0 "$RPID" 2>/dev/null && fail "registrar did not stop on SIGTERM"
 wait "$RPID" || rc=$?
 [ "$rc" = 0 ] || fail "registrar exit status $rc"
 ! grep -q 'Sanitizer' "$W/reg.log" || fail "sanitizer report in registrar log"
-echo "ok: coaps crts, block-wise, discovery, 4.04/4.05/4.03, no-cert refusal"
+echo "ok: coaps crts, att, block-wise, discovery, 4.04/4.05/4.03, no-cert refusal"
