@@ -20,6 +20,9 @@
 
 #define COAP_POLL_MS 100u
 #define COAP_MAX_RT 64u
+#define COAP_MAX_IDLE_SESSIONS 256u     /* established DTLS sessions kept */
+#define COAP_MAX_HANDSHAKE_SESSIONS 32u /* concurrent handshakes */
+#define COAP_SESSION_TIMEOUT_S 120u     /* idle session lifetime */
 
 struct brski_coap_server {
     coap_context_t *ctx;
@@ -419,6 +422,9 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     }
     coap_set_app_data(s->ctx, s);
     coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_max_idle_sessions(s->ctx, COAP_MAX_IDLE_SESSIONS);
+    coap_context_set_max_handshake_sessions(s->ctx, COAP_MAX_HANDSHAKE_SESSIONS);
+    coap_context_set_session_timeout(s->ctx, COAP_SESSION_TIMEOUT_S);
 
     coap_dtls_pki_t pki;
     memset(&pki, 0, sizeof(pki));
