@@ -9,6 +9,11 @@
  * GET  /.well-known/est/csrattrs          CSR attributes (RFC 7030 4.5)
  * POST /.well-known/est/simpleenroll      LDevID for a pledge with a voucher (RFC 8995 5.9.2)
  * POST /.well-known/est/simplereenroll    renewal for a holder of an LDevID (RFC 7030 4.2.2)
+ *
+ * With listen_coaps set, also a CoAPS server (cBRSKI, RFC 9148):
+ * GET  /.well-known/est/crts                 domain CA, DER certs-only (281)
+ * GET  /.well-known/est/att                  CSR attributes, DER (285)
+ * GET  /.well-known/core                     resource discovery (RFC 6690)
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -18,6 +23,7 @@
 
 #include "brski/app.h"
 #include "brski/cms.h"
+#include "brski/coap.h"
 #include "brski/codec.h"
 #include "brski/config.h"
 #include "brski/env.h"
@@ -638,6 +644,71 @@ static brski_err h_simplereenroll(void *ctx, const brski_http_peer *peer,
     return enroll_common(ctx, peer, req, resp, true);
 }
 
+/*
+ * CoAPS: the DTLS handshake accepts any client certificate; the decision is
+ * here: an IDevID under an idevid anchor (RFC 8995 5.3) or an LDevID we issued.
+ */
+static bool coap_peer_accepted(reg_ctx *r, const brski_http_peer *peer, brski_http_msg *resp,
+                               const char *action)
+{
+    brski_cert certs[BRSKI_HTTP_MAX_CHAIN_CERTS];
+    size_t n = 0;
+    char why[320];
+    bool ok = false;
+    memset(certs, 0, sizeof(certs));
+    if (peer_certs(peer, certs, &n) != BRSKI_OK) {
+        refuse(r, resp, "coap", action, 401, "client certificate missing or does not parse");
+    } else if (is_ldevid(r, &certs[0]) || check_idevid(r, certs, n, why, sizeof(why)) == BRSKI_OK) {
+        ok = true;
+    } else {
+        refuse(r, resp, "coap", action, 403, why);
+    }
+    certs_clear(certs, n);
+    return ok;
+}
+
+/* RFC 9148 /crts: the domain CA as DER certs-only (Content-Format 281). */
+static brski_err h_coap_crts(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                             brski_http_msg *resp)
+{
+    (void)req;
+    reg_ctx *r = ctx;
+    if (!coap_peer_accepted(r, peer, resp, "est.crts")) {
+        return BRSKI_OK;
+    }
+    brski_buf out;
+    brski_slice ca = brski_cert_der(&r->ca);
+    brski_buf_init(&out, BRSKI_MAX_BODY);
+    brski_err rv = brski_est_certs_only_encode(&ca, 1, &out);
+    if (rv == BRSKI_OK) {
+        rv = brski_http_msg_set_body(resp, 200, REG_CT_CERTS, brski_buf_slice(&out));
+    }
+    brski_buf_clear(&out);
+    return rv == BRSKI_OK ? BRSKI_OK : BRSKI_ERR_INTERNAL;
+}
+
+/* RFC 9148 /att: CSR attributes as DER (Content-Format 285). */
+static brski_err h_coap_att(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                            brski_http_msg *resp)
+{
+    (void)req;
+    reg_ctx *r = ctx;
+    if (!coap_peer_accepted(r, peer, resp, "est.att")) {
+        return BRSKI_OK;
+    }
+    return brski_http_msg_set_body(resp, 200, "application/csrattrs",
+                                   brski_buf_slice(&r->csrattrs)) == BRSKI_OK
+               ? BRSKI_OK
+               : BRSKI_ERR_INTERNAL;
+}
+
+static const brski_coap_resource reg_coap_resources[] = {
+    {".well-known/est/crts", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_PKCS7_CERTS,
+     "ace.est.crts", h_coap_crts, 0},
+    {".well-known/est/att", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CSRATTRS, "ace.est.att",
+     h_coap_att, 0},
+};
+
 static const brski_route reg_routes[] = {
     {"/.well-known/brski/requestvoucher", BRSKI_METHOD_POST, h_requestvoucher, BRSKI_MAX_VOUCHER,
      voucher_types, true},
@@ -754,7 +825,9 @@ int registrar_cmd_serve(int argc, char **argv)
               "Runs the registrar HTTPS server (RFC 8995 5.3-5.9, RFC 7030) configured by\n"
               "[registrar] in F: listen_https, tls_cert, tls_key, ca_cert, ca_key, db,\n"
               "enroll_policy (accept-all or allow-list), allow_file (one serial per line),\n"
-              "masa_url (overrides the IDevID extension), ldevid_days, workers; anchors\n"
+              "masa_url (overrides the IDevID extension), ldevid_days, workers,\n"
+              "listen_coaps (optional CoAPS/DTLS server, RFC 9148: /.well-known/est/crts);\n"
+              "anchors "
               "of purpose idevid, masa and tls. Stops cleanly on SIGTERM.\n",
               p == 1 ? stdout : stderr);
         return p == 1 ? 0 : 2;
@@ -767,6 +840,7 @@ int registrar_cmd_serve(int argc, char **argv)
     int64_t workers = 2, days = 365;
     brski_tls_ctx *tls = NULL;
     brski_server *srv = NULL;
+    brski_coap_server *coap = NULL;
     int ret = 2;
     memset(&r, 0, sizeof(r));
     pthread_mutex_init(&r.sign_mu, NULL);
@@ -781,7 +855,14 @@ int registrar_cmd_serve(int argc, char **argv)
     const char *listen = brski_config_get_str(&cfg, "registrar", "listen_https", "127.0.0.1:8443");
     const char *policy = brski_config_get_str(&cfg, "registrar", "enroll_policy", "accept-all");
     const char *murl = brski_config_get(&cfg, "registrar", "masa_url");
-    (void)brski_config_get(&cfg, "registrar", "listen_coaps");
+    const char *lcoaps = brski_config_get(&cfg, "registrar", "listen_coaps");
+    char chost[64];
+    uint16_t cport = 0;
+    if (lcoaps != NULL &&
+        brski_app_parse_hostport(lcoaps, chost, sizeof(chost), &cport) != BRSKI_OK) {
+        fprintf(stderr, "brski-registrar serve: bad listen_coaps '%s'\n", lcoaps);
+        goto done;
+    }
     if (brski_app_parse_hostport(listen, host, sizeof(host), &port) != BRSKI_OK) {
         fprintf(stderr, "brski-registrar serve: bad listen_https '%s'\n", listen);
         goto done;
@@ -854,10 +935,30 @@ int registrar_cmd_serve(int argc, char **argv)
         fprintf(stderr, "brski-registrar serve: cannot listen on %s:%u\n", host, (unsigned)port);
         goto done;
     }
+    if (lcoaps != NULL) {
+        brski_coap_config cc;
+        memset(&cc, 0, sizeof(cc));
+        cc.host = chost;
+        cc.port = cport;
+        cc.cert_file = tls_cert;
+        cc.key_file = tls_key;
+        cc.resources = reg_coap_resources;
+        cc.n_resources = sizeof(reg_coap_resources) / sizeof(reg_coap_resources[0]);
+        cc.handler_ctx = &r;
+        if (brski_coap_server_new(&cc, &coap) != BRSKI_OK ||
+            brski_coap_server_start(coap) != BRSKI_OK) {
+            fprintf(stderr, "brski-registrar serve: cannot serve CoAPS on %s\n", lcoaps);
+            goto done;
+        }
+        brski_log(BRSKI_LOG_INFO, "brski-registrar: CoAPS on port %u",
+                  (unsigned)brski_coap_server_port(coap));
+    }
     brski_app_audit(r.store, "registrar", "server.start", true, "");
     ret = brski_app_serve(srv, "brski-registrar");
+    brski_coap_server_stop(coap);
     brski_app_audit(r.store, "registrar", "server.stop", true, "");
 done:
+    brski_coap_server_free(coap);
     if (srv != NULL) {
         brski_server_free(srv);
     }

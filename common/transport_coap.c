@@ -1,0 +1,516 @@
+/*
+ * CoAPS server on libcoap 4.3.1 (OpenSSL backend). The only file that
+ * includes libcoap and OpenSSL headers (see coap.h for the contract).
+ */
+#include <coap3/coap.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brski/coap.h"
+#include "brski/log.h"
+#include "brski/tls.h"
+
+#define COAP_POLL_MS 100u
+#define COAP_MAX_RT 64u
+#define COAP_MAX_IDLE_SESSIONS 256u     /* established DTLS sessions kept */
+#define COAP_MAX_HANDSHAKE_SESSIONS 32u /* concurrent handshakes */
+#define COAP_SESSION_TIMEOUT_S 120u     /* idle session lifetime */
+
+struct brski_coap_server {
+    coap_context_t *ctx;
+    const brski_coap_resource *res;
+    size_t n_res;
+    void *handler_ctx;
+    uint16_t port;
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    atomic_uint_fast64_t requests;
+};
+
+/* Peer chain of one request: DER copies, leaf first. */
+typedef struct coap_peer_chain {
+    uint8_t *der[BRSKI_HTTP_MAX_CHAIN_CERTS];
+    size_t len[BRSKI_HTTP_MAX_CHAIN_CERTS];
+    size_t n;
+} coap_peer_chain;
+
+static pthread_once_t coap_once = PTHREAD_ONCE_INIT;
+
+static void coap_log_sink(coap_log_t level, const char *message)
+{
+    char line[256];
+    size_t n = strnlen(message, sizeof(line) - 1);
+    memcpy(line, message, n);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+        n--;
+    }
+    line[n] = '\0';
+    brski_log(level <= LOG_WARNING ? BRSKI_LOG_WARN : BRSKI_LOG_DEBUG, "coap: %s", line);
+}
+
+static void coap_init_once(void)
+{
+    coap_startup();
+    coap_set_log_handler(coap_log_sink);
+    coap_set_log_level(LOG_WARNING);
+    coap_dtls_set_log_level(LOG_WARNING);
+}
+
+/*
+ * Handshake verification: we require a certificate (SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+ * but OpenSSL's path verdict is not our decision: accept here, the handler runs
+ * brski_policy over the presented chain.
+ */
+static int verify_accept(int preverify, X509_STORE_CTX *store)
+{
+    (void)preverify;
+    (void)store;
+    return 1;
+}
+
+static int tls_setup(void *tls_session, coap_dtls_pki_t *setup)
+{
+    (void)setup;
+    SSL *ssl = tls_session;
+    if (ssl == NULL) {
+        return 0;
+    }
+    SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_accept);
+    return 1;
+}
+
+static bool chain_add(coap_peer_chain *pc, X509 *x)
+{
+    if (pc->n >= BRSKI_HTTP_MAX_CHAIN_CERTS) {
+        return false;
+    }
+    int len = i2d_X509(x, NULL);
+    if (len <= 0 || (size_t)len > BRSKI_MAX_CERT) {
+        return false;
+    }
+    uint8_t *der = malloc((size_t)len);
+    if (der == NULL) {
+        return false;
+    }
+    uint8_t *p = der;
+    if (i2d_X509(x, &p) != len) {
+        free(der);
+        return false;
+    }
+    pc->der[pc->n] = der;
+    pc->len[pc->n] = (size_t)len;
+    pc->n++;
+    return true;
+}
+
+/* Copies the client's certificates (leaf first) into |pc| and |peer|. */
+static void peer_collect(coap_session_t *sess, coap_peer_chain *pc, brski_http_peer *peer)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    SSL *ssl = coap_session_get_tls(sess, &lib);
+    if (ssl != NULL && lib == COAP_TLS_LIBRARY_OPENSSL) {
+        X509 *leaf = SSL_get1_peer_certificate(ssl);
+        if (leaf != NULL && chain_add(pc, leaf)) {
+            /* On a server the chain excludes the leaf; skip it anyway if present. */
+            STACK_OF(X509) *sk = SSL_get_peer_cert_chain(ssl);
+            int n = sk != NULL ? sk_X509_num(sk) : 0;
+            for (int i = 0; i < n; i++) {
+                X509 *c = sk_X509_value(sk, i);
+                if (X509_cmp(c, leaf) != 0 && !chain_add(pc, c)) {
+                    break;
+                }
+            }
+        }
+        X509_free(leaf);
+    }
+    peer->n_certs = pc->n;
+    for (size_t i = 0; i < pc->n; i++) {
+        peer->certs[i] = brski_slice_make(pc->der[i], pc->len[i]);
+    }
+}
+
+static void chain_free(coap_peer_chain *pc)
+{
+    for (size_t i = 0; i < pc->n; i++) {
+        free(pc->der[i]);
+    }
+    pc->n = 0;
+}
+
+static coap_pdu_code_t coap_code_from_status(int status, bool get)
+{
+    switch (status) {
+    case 200:
+        return get ? COAP_RESPONSE_CODE_CONTENT : COAP_RESPONSE_CODE_CHANGED;
+    case 201:
+        return COAP_RESPONSE_CODE_CREATED;
+    case 202:
+    case 204:
+        return COAP_RESPONSE_CODE_CHANGED;
+    default:
+        break;
+    }
+    int cls = status / 100;
+    int detail = status % 100;
+    if (cls == 4 || cls == 5) {
+        if (detail >= 32) {
+            detail = 0;
+        }
+        return (coap_pdu_code_t)COAP_RESPONSE_CODE(cls * 100 + detail);
+    }
+    return COAP_RESPONSE_CODE_INTERNAL_ERROR;
+}
+
+static void set_error(coap_pdu_t *resp, int status, const char *reason)
+{
+    coap_pdu_set_code(resp, coap_code_from_status(status, false));
+    if (reason != NULL && reason[0] != '\0') {
+        /* Diagnostic payload (RFC 7252 5.5.2): UTF-8 text, no Content-Format. */
+        (void)coap_add_data(resp, strnlen(reason, BRSKI_HTTP_MAX_REASON), (const uint8_t *)reason);
+    }
+}
+
+static void release_body(coap_session_t *sess, void *app)
+{
+    (void)sess;
+    free(app);
+}
+
+static int request_cf(const coap_pdu_t *req, uint16_t opt)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *o = coap_check_option(req, opt, &it);
+    if (o == NULL) {
+        return BRSKI_CF_NONE;
+    }
+    return (int)coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
+}
+
+static const brski_coap_resource *find_resource(const brski_coap_server *s, coap_resource_t *r,
+                                                brski_method m, bool *path_known)
+{
+    coap_str_const_t *up = coap_resource_get_uri_path(r);
+    *path_known = false;
+    for (size_t i = 0; up != NULL && i < s->n_res; i++) {
+        const char *p = s->res[i].path;
+        if (strlen(p) == up->length && memcmp(p, up->s, up->length) == 0) {
+            *path_known = true;
+            if (s->res[i].method == m) {
+                return &s->res[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
+                       const coap_string_t *query, coap_pdu_t *resp)
+{
+    brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+    coap_pdu_code_t code = coap_pdu_get_code(req);
+    brski_method m = code == COAP_REQUEST_CODE_GET    ? BRSKI_METHOD_GET
+                     : code == COAP_REQUEST_CODE_POST ? BRSKI_METHOD_POST
+                                                      : BRSKI_METHOD_OTHER;
+    bool known = false;
+    atomic_fetch_add(&s->requests, 1);
+    const brski_coap_resource *res = find_resource(s, r, m, &known);
+    if (res == NULL) {
+        set_error(resp, known ? 405 : 404, known ? "method not allowed" : "not found");
+        return;
+    }
+    int cf = request_cf(req, COAP_OPTION_CONTENT_FORMAT);
+    if (res->ct_in != BRSKI_CF_NONE && cf != res->ct_in) {
+        set_error(resp, 415, "RFC 9148: unsupported Content-Format");
+        return;
+    }
+    int accept = request_cf(req, COAP_OPTION_ACCEPT);
+    if (accept != BRSKI_CF_NONE && accept != res->ct_out) {
+        set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
+        return;
+    }
+    size_t len = 0, offset = 0, total = 0;
+    const uint8_t *data = NULL;
+    if (!coap_get_data_large(req, &len, &data, &offset, &total)) {
+        len = 0;
+        total = 0;
+    }
+    size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
+    if (total > cap || len > cap || offset != 0) {
+        set_error(resp, 413, "request payload too large");
+        return;
+    }
+    coap_peer_chain pc;
+    brski_http_peer peer;
+    memset(&pc, 0, sizeof(pc));
+    memset(&peer, 0, sizeof(peer));
+    peer_collect(sess, &pc, &peer);
+    const coap_address_t *ra = coap_session_get_addr_remote(sess);
+    if (ra != NULL) {
+        (void)coap_print_addr(ra, (unsigned char *)peer.addr, sizeof(peer.addr) - 1);
+    }
+    brski_http_msg *rq = malloc(sizeof(*rq));
+    brski_http_msg *rs = malloc(sizeof(*rs));
+    if (rq == NULL || rs == NULL) {
+        free(rq);
+        free(rs);
+        chain_free(&pc);
+        set_error(resp, 500, "out of memory");
+        return;
+    }
+    brski_http_msg_init(rq, cap);
+    brski_http_msg_init(rs, BRSKI_MAX_BODY);
+    rq->method = m;
+    snprintf(rq->path, sizeof(rq->path), "/%s", res->path);
+    if (query != NULL && query->length < sizeof(rq->query)) {
+        memcpy(rq->query, query->s, query->length);
+        rq->query[query->length] = '\0';
+    }
+    if (cf != BRSKI_CF_NONE) {
+        snprintf(rq->ctype, sizeof(rq->ctype), "%d", cf);
+    }
+    if (accept != BRSKI_CF_NONE) {
+        snprintf(rq->accept, sizeof(rq->accept), "%d", accept);
+    }
+    brski_err rv = BRSKI_OK;
+    if (len > 0) {
+        rv = brski_buf_append(&rq->body, data, len);
+    }
+    if (rv == BRSKI_OK) {
+        rv = res->fn(s->handler_ctx, &peer, rq, rs);
+    }
+    if (rv != BRSKI_OK) {
+        set_error(resp, brski_err_coap(rv), rs->reason);
+    } else if (rs->status >= 400) {
+        set_error(resp, rs->status, rs->reason);
+    } else {
+        coap_pdu_set_code(resp, coap_code_from_status(rs->status, m == BRSKI_METHOD_GET));
+        size_t blen = rs->body.len;
+        if (blen > 0) {
+            uint8_t *copy = malloc(blen);
+            if (copy == NULL) {
+                set_error(resp, 500, "out of memory");
+            } else {
+                memcpy(copy, rs->body.p, blen);
+                uint16_t ct = res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
+                                                           : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+                if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, blen,
+                                                  copy, release_body, copy)) {
+                    set_error(resp, 500, "cannot send response");
+                }
+            }
+        }
+    }
+    brski_http_msg_clear(rq);
+    brski_http_msg_clear(rs);
+    free(rq);
+    free(rs);
+    chain_free(&pc);
+}
+
+static brski_err parse_addr(const char *host, uint16_t port, coap_address_t *a)
+{
+    coap_address_init(a);
+    if (inet_pton(AF_INET, host, &a->addr.sin.sin_addr) == 1) {
+        a->addr.sin.sin_family = AF_INET;
+        a->addr.sin.sin_port = htons(port);
+        a->size = sizeof(a->addr.sin);
+        return BRSKI_OK;
+    }
+    if (inet_pton(AF_INET6, host, &a->addr.sin6.sin6_addr) == 1) {
+        a->addr.sin6.sin6_family = AF_INET6;
+        a->addr.sin6.sin6_port = htons(port);
+        a->size = sizeof(a->addr.sin6);
+        return BRSKI_OK;
+    }
+    return BRSKI_ERR_ARG;
+}
+
+static brski_err add_resources(brski_coap_server *s)
+{
+    for (size_t i = 0; i < s->n_res; i++) {
+        const brski_coap_resource *e = &s->res[i];
+        bool dup = false;
+        for (size_t j = 0; j < i; j++) {
+            dup = dup || strcmp(s->res[j].path, e->path) == 0;
+        }
+        if (dup) {
+            continue; /* one libcoap resource per path; methods found in the table */
+        }
+        coap_resource_t *r = coap_resource_init(coap_make_str_const(e->path), 0);
+        if (r == NULL) {
+            return BRSKI_ERR_NOMEM;
+        }
+        for (size_t j = i; j < s->n_res; j++) {
+            if (strcmp(s->res[j].path, e->path) != 0) {
+                continue;
+            }
+            if (s->res[j].method == BRSKI_METHOD_GET) {
+                coap_register_handler(r, COAP_REQUEST_GET, on_request);
+            } else if (s->res[j].method == BRSKI_METHOD_POST) {
+                coap_register_handler(r, COAP_REQUEST_POST, on_request);
+            }
+        }
+        char v[COAP_MAX_RT];
+        if (e->ct_out != BRSKI_CF_NONE) {
+            snprintf(v, sizeof(v), "%d", e->ct_out);
+            (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
+        }
+        if (e->rt != NULL) {
+            snprintf(v, sizeof(v), "\"%s\"", e->rt);
+            (void)coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(v), 0);
+        }
+        coap_add_resource(s->ctx, r);
+    }
+    return BRSKI_OK;
+}
+
+static uint16_t endpoint_port(const coap_endpoint_t *ep, uint16_t fallback)
+{
+    const char *str = coap_endpoint_str(ep);
+    const char *c = str != NULL ? strrchr(str, ':') : NULL;
+    if (c == NULL) {
+        return fallback;
+    }
+    long v = strtol(c + 1, NULL, 10);
+    return v > 0 && v <= 65535 ? (uint16_t)v : fallback;
+}
+
+brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server **out)
+{
+    *out = NULL;
+    if (cfg == NULL || cfg->host == NULL || cfg->cert_file == NULL || cfg->key_file == NULL ||
+        cfg->resources == NULL || cfg->n_resources == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    for (size_t i = 0; i < cfg->n_resources; i++) {
+        const brski_coap_resource *e = &cfg->resources[i];
+        if (e->path == NULL || e->path[0] == '/' || e->fn == NULL ||
+            (e->method != BRSKI_METHOD_GET && e->method != BRSKI_METHOD_POST)) {
+            return BRSKI_ERR_ARG;
+        }
+    }
+    coap_address_t addr;
+    if (parse_addr(cfg->host, cfg->port, &addr) != BRSKI_OK) {
+        return BRSKI_ERR_ARG;
+    }
+    pthread_once(&coap_once, coap_init_once);
+    if (!coap_dtls_is_supported()) {
+        return BRSKI_ERR_UNSUPPORTED;
+    }
+    brski_coap_server *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    s->res = cfg->resources;
+    s->n_res = cfg->n_resources;
+    s->handler_ctx = cfg->handler_ctx;
+    atomic_init(&s->stop, false);
+    atomic_init(&s->requests, 0);
+    s->ctx = coap_new_context(NULL);
+    if (s->ctx == NULL) {
+        free(s);
+        return BRSKI_ERR_NOMEM;
+    }
+    coap_set_app_data(s->ctx, s);
+    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_max_idle_sessions(s->ctx, COAP_MAX_IDLE_SESSIONS);
+    coap_context_set_max_handshake_sessions(s->ctx, COAP_MAX_HANDSHAKE_SESSIONS);
+    coap_context_set_session_timeout(s->ctx, COAP_SESSION_TIMEOUT_S);
+
+    coap_dtls_pki_t pki;
+    memset(&pki, 0, sizeof(pki));
+    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+    pki.verify_peer_cert = 0; /* the decision is ours: tls_setup() asks for the certificate */
+    pki.additional_tls_setup_call_back = tls_setup;
+    pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+    pki.pki_key.key.pem.public_cert = cfg->cert_file;
+    pki.pki_key.key.pem.private_key = cfg->key_file;
+    brski_err rv = BRSKI_OK;
+    if (!coap_context_set_pki(s->ctx, &pki)) {
+        brski_log(BRSKI_LOG_ERROR, "coap: cannot load the DTLS certificate or key");
+        rv = BRSKI_ERR_IO;
+    }
+    coap_endpoint_t *ep = NULL;
+    if (rv == BRSKI_OK) {
+        ep = coap_new_endpoint(s->ctx, &addr, COAP_PROTO_DTLS);
+        if (ep == NULL) {
+            rv = BRSKI_ERR_IO;
+        }
+    }
+    if (rv == BRSKI_OK) {
+        s->port = endpoint_port(ep, cfg->port);
+        rv = add_resources(s);
+    }
+    if (rv != BRSKI_OK) {
+        coap_free_context(s->ctx);
+        free(s);
+        return rv;
+    }
+    *out = s;
+    return BRSKI_OK;
+}
+
+uint16_t brski_coap_server_port(const brski_coap_server *s)
+{
+    return s->port;
+}
+
+static void *coap_thread(void *arg)
+{
+    brski_coap_server *s = arg;
+    while (!atomic_load(&s->stop)) {
+        if (coap_io_process(s->ctx, COAP_POLL_MS) < 0) {
+            brski_log(BRSKI_LOG_ERROR, "coap: I/O processing failed");
+            break;
+        }
+    }
+    brski_tls_thread_cleanup(); /* handlers ran wolfCrypt ECC on this thread */
+    return NULL;
+}
+
+brski_err brski_coap_server_start(brski_coap_server *s)
+{
+    if (s->started) {
+        return BRSKI_ERR_ARG;
+    }
+    atomic_store(&s->stop, false);
+    if (pthread_create(&s->thread, NULL, coap_thread, s) != 0) {
+        return BRSKI_ERR_NOMEM;
+    }
+    s->started = true;
+    return BRSKI_OK;
+}
+
+void brski_coap_server_stop(brski_coap_server *s)
+{
+    if (s == NULL || !s->started) {
+        return;
+    }
+    atomic_store(&s->stop, true);
+    pthread_join(s->thread, NULL);
+    s->started = false;
+}
+
+void brski_coap_server_free(brski_coap_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    brski_coap_server_stop(s);
+    coap_free_context(s->ctx);
+    free(s);
+}
+
+uint64_t brski_coap_server_requests(const brski_coap_server *s)
+{
+    return (uint64_t)atomic_load(&s->requests);
+}
