@@ -47,7 +47,7 @@ run_variant() {
     local MPORT RPORT
     read -r MPORT RPORT <<<"$(free_ports 2)"
     sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
-    sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s|^enroll_policy = .*|&\nmasa_url = 127.0.0.1:$MPORT|" "$D/registrar.ini"
+    sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s|^enroll_policy = .*|&\nmasa_url = 127.0.0.1:$MPORT|; /^listen_coaps = /d" "$D/registrar.ini"
     "$MASA" serve --config "$D/masa.ini" >"$D/masa.log" 2>&1 &
     local mp=$!
     "$REG" serve --config "$D/registrar.ini" >"$D/reg.log" 2>&1 &

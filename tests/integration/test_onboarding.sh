@@ -67,6 +67,7 @@ run_case() {
     "$CERTS" init --dir "$dir" --alg "$alg" --levels "$levels" --pledges 2 >/dev/null
     sed -i "s/^listen = .*/listen = 127.0.0.1:$mport/" "$dir/masa.ini"
     sed -i -e "s/^listen_https = .*/listen_https = 127.0.0.1:$rport/" \
+        -e "/^listen_coaps = /d" \
         -e "s/^\[registrar\]\$/[registrar]\nmasa_url = 127.0.0.1:$mport/" "$dir/registrar.ini"
     for ini in "$dir"/pledge-*.ini; do
         sed -i "s/^registrar_https = .*/registrar_https = 127.0.0.1:$rport/" "$ini"
