@@ -4,7 +4,8 @@
 # usage: crash-safety.sh [--pledges N] [--cycles C]
 #
 # Each cycle starts N concurrent brski-pledge enroll runs, SIGKILLs the
-# registrar at a random moment (0.05 .. 2 s), restarts it and checks:
+# registrar at a random moment (within one calibrated enrollment time),
+# restarts it and checks:
 #   - PRAGMA integrity_check of the registrar store is "ok";
 #   - brski-registrar audit-verify exits 0 (hash chain intact);
 #   - no LDevID serial number was issued twice (files and store);
@@ -126,6 +127,13 @@ check_store() {
     [ -z "$(sort "$WORK/files.txt" | uniq -d)" ] || fail "cycle $c: an LDevID serial was issued twice"
 }
 
+# Calibration: one enrollment's wall time sets the kill window, so the kill
+# lands inside the load for fast (release) and slow (sanitizer) builds alike.
+t0=$(date +%s%N)
+[ "$(enroll warmup "${INIS[0]}")" = 0 ] || fail "warm-up enrollment: $(cat "$D/run-warmup.err")"
+WINDOW_MS=$((($(date +%s%N) - t0) / 1000000))
+[ "$WINDOW_MS" -ge 50 ] || WINDOW_MS=50
+
 KILLED_MID=0
 RETRIED=0
 for ((c = 1; c <= CYCLES; c++)); do
@@ -134,8 +142,8 @@ for ((c = 1; c <= CYCLES; c++)); do
         enroll "c$c-p$i" "${INIS[$i]}" >"$WORK/rc-$c-$i" &
         wpids+=($!)
     done
-    # Random moment: 50 .. 2000 ms after the load started.
-    sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.05 + (r % 1951) / 1000 }')"
+    # Random moment: 10 ms .. one calibrated enrollment time after the load started.
+    sleep "$(awk -v r="$RANDOM" -v w="$WINDOW_MS" 'BEGIN { printf "%.3f", (10 + r % w) / 1000 }')"
     kill -KILL "$REG_PID"
     wait "$REG_PID" 2>/dev/null || true
     for p in "${wpids[@]}"; do wait "$p" || true; done
