@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
     build-essential cmake pkg-config git ca-certificates
     clang libclang-rt-14-dev
-    libwolfssl-dev libcoap3-dev libcbor-dev libcmocka-dev
+    libwolfssl-dev libcoap3-dev libssl-dev libcbor-dev libcmocka-dev
     libhttp-parser-dev libjansson-dev libsqlite3-dev sqlite3
     openssl curl libcoap3-bin gnutls-bin faketime
     python3 python3-cbor2 python3-cryptography
