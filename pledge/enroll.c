@@ -32,6 +32,7 @@
 #include "brski/voucher_accept.h"
 #include "brski/x509.h"
 #include "link.h"
+#include "pvr.h"
 
 #define MAX_RETRIES 5u
 #define MAX_RETRY_AFTER 60u /* RFC 8995 5.6: cap Retry-After at 60 s */
@@ -343,40 +344,14 @@ static brski_err provisional_session(enroll_run *r)
 static brski_err build_pvr(enroll_run *r, brski_buf *signed_pvr)
 {
     brski_voucher v;
-    uint8_t raw[16];
     brski_err rv;
 
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER_REQUEST);
-    /* RFC 8995 5.2: nonce from a cryptographically strong random source. */
-    rv = brski_env_random(NULL, raw, sizeof(raw));
+    rv = pledge_pvr_nonce(&r->nonce);
+    /* Over CoAPS the registrar's DTLS EE certificate (cBRSKI 6.5). */
     if (rv == BRSKI_OK) {
-        rv = brski_base64_encode(brski_slice_make(raw, sizeof(raw)), &r->nonce);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_buf_cstr(&r->nonce);
-    }
-    v.assertion = BRSKI_ASSERTION_PROXIMITY;
-    brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, brski_env_now(NULL));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_SERIAL_NUMBER, r->serial);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, (const char *)r->nonce.p);
-    }
-    /*
-     * The first certificate of the server's certificate_list (RFC 8995 5.2);
-     * over CoAPS the registrar's DTLS EE certificate (cBRSKI 6.5).
-     */
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_bytes(
-            &v, BRSKI_LEAF_PROXIMITY_REGISTRAR_CERT,
-            brski_slice_make(r->reg_chain[0].der, r->reg_chain[0].der_len));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_validate(&v);
+        rv = pledge_pvr_model(r->serial, (const char *)r->nonce.p,
+                              brski_slice_make(r->reg_chain[0].der, r->reg_chain[0].der_len), &v);
     }
     if (rv == BRSKI_OK) {
         rv = r->link.ops->sign_pvr(&v, r->idevid_key, r->idevid_chain, r->idevid_count,
