@@ -212,6 +212,35 @@ static const brski_coap_resource *find_resource(const brski_coap_server *s, coap
     return NULL;
 }
 
+/* True when |res| can answer in Content-Format |cf| (|ct_out| or one of |ct_alt|). */
+static bool resource_produces(const brski_coap_resource *res, int cf)
+{
+    if (cf == res->ct_out) {
+        return true;
+    }
+    for (size_t i = 0; res->ct_alt != NULL && res->ct_alt[i] != BRSKI_CF_NONE; i++) {
+        if (res->ct_alt[i] == cf) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The Content-Format of a response: the handler's choice in |ctype| (a
+ * decimal the resource produces), else |ct_out|, else text/plain.
+ */
+static uint16_t response_cf(const brski_coap_resource *res, const char *ctype)
+{
+    char *end = NULL;
+    long v = ctype[0] >= '0' && ctype[0] <= '9' ? strtol(ctype, &end, 10) : -1;
+    if (end != NULL && *end == '\0' && v <= 65535 && resource_produces(res, (int)v)) {
+        return (uint16_t)v;
+    }
+    return res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
+                                        : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+}
+
 static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -233,7 +262,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         return;
     }
     int accept = request_cf(req, COAP_OPTION_ACCEPT);
-    if (accept != BRSKI_CF_NONE && accept != res->ct_out) {
+    if (accept != BRSKI_CF_NONE && !resource_produces(res, accept)) {
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
         return;
     }
@@ -300,8 +329,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
                 set_error(resp, 500, "out of memory");
             } else {
                 memcpy(copy, rs->body.p, blen);
-                uint16_t ct = res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
-                                                           : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+                uint16_t ct = response_cf(res, rs->ctype);
                 if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, blen,
                                                   copy, release_body, copy)) {
                     set_error(resp, 500, "cannot send response");
@@ -360,8 +388,16 @@ static brski_err add_resources(brski_coap_server *s)
             }
         }
         char v[COAP_MAX_RT];
-        if (e->ct_out != BRSKI_CF_NONE) {
+        if (e->ct_out != BRSKI_CF_NONE && e->ct_alt == NULL) {
             snprintf(v, sizeof(v), "%d", e->ct_out);
+            (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
+        } else if (e->ct_out != BRSKI_CF_NONE) {
+            /* RFC 7252 7.2.1: several formats as a quoted space-separated list. */
+            size_t k = (size_t)snprintf(v, sizeof(v), "\"%d", e->ct_out);
+            for (size_t j = 0; e->ct_alt[j] != BRSKI_CF_NONE && k + 8 < sizeof(v); j++) {
+                k += (size_t)snprintf(v + k, sizeof(v) - k, " %d", e->ct_alt[j]);
+            }
+            snprintf(v + k, sizeof(v) - k, "\"");
             (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
         }
         if (e->rt != NULL) {
