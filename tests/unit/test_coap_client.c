@@ -71,8 +71,8 @@ static brski_err h_echo(void *ctx, const brski_http_peer *peer, const brski_http
 }
 
 static const brski_coap_resource resources[] = {
-    {"test/big", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CBOR, NULL, h_big, 0},
-    {"test/echo", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_CBOR, NULL, h_echo, ECHO_MAX},
+    {"test/big", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CBOR, NULL, h_big, 0, NULL},
+    {"test/echo", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_CBOR, NULL, h_echo, ECHO_MAX, NULL},
 };
 
 static int setup(void **state)
