@@ -620,10 +620,16 @@ static int client_on_event(coap_session_t *sess, const coap_event_t ev)
     case COAP_EVENT_DTLS_CONNECTED:
         c->connected = true;
         break;
-    case COAP_EVENT_DTLS_CLOSED:
     case COAP_EVENT_DTLS_ERROR:
+        /* A DTLS alert during the handshake: the peers did not authenticate. */
+        if (!c->connected) {
+            c->fail = BRSKI_ERR_AUTH;
+        }
+        client_fail(c, BRSKI_ERR_AUTH);
+        break;
+    case COAP_EVENT_DTLS_CLOSED:
     case COAP_EVENT_SESSION_FAILED:
-        client_fail(c, c->connected ? BRSKI_ERR_IO : BRSKI_ERR_AUTH);
+        client_fail(c, BRSKI_ERR_IO);
         break;
     default:
         break;
@@ -646,7 +652,7 @@ static void client_on_nack(coap_session_t *sess, const coap_pdu_t *sent,
         client_fail(c, BRSKI_ERR_TIMEOUT);
         break;
     case COAP_NACK_TLS_FAILED:
-        client_fail(c, c->connected ? BRSKI_ERR_IO : BRSKI_ERR_AUTH);
+        client_fail(c, BRSKI_ERR_IO);
         break;
     case COAP_NACK_RST:
         brski_log(BRSKI_LOG_WARN, "coap client: the server answered with RST");
@@ -751,6 +757,28 @@ static brski_err client_collect_chain(brski_coap_client *c)
     return c->server.n > 0 ? BRSKI_OK : BRSKI_ERR_AUTH;
 }
 
+/*
+ * libcoap loads only the first certificate of the PEM file (and 4.3.1 does
+ * not call additional_tls_setup_call_back for clients); the pledge sends its
+ * whole IDevID chain (leaf first, then the manufacturer intermediates) so the
+ * registrar can build the path to its idevid anchor, as over TLS. Called
+ * right after the session is created: the ClientHello is out, the client's
+ * Certificate message is built only after the server's flight.
+ */
+static brski_err client_use_chain(brski_coap_client *c, const char *file)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    SSL *ssl = coap_session_get_tls(c->sess, &lib);
+    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+        return BRSKI_ERR_INTERNAL;
+    }
+    if (SSL_use_certificate_chain_file(ssl, file) != 1 || SSL_check_private_key(ssl) != 1) {
+        brski_log(BRSKI_LOG_ERROR, "coap client: cannot load the certificate chain %s", file);
+        return BRSKI_ERR_IO;
+    }
+    return BRSKI_OK;
+}
+
 brski_err brski_coap_client_new(const brski_coap_client_config *cfg, brski_coap_client **out)
 {
     *out = NULL;
@@ -814,6 +842,9 @@ brski_err brski_coap_client_new(const brski_coap_client_config *cfg, brski_coap_
         brski_log(BRSKI_LOG_ERROR, "coap client: cannot start DTLS with %s / %s", cfg->cert_file,
                   cfg->key_file);
         rv = BRSKI_ERR_IO;
+    }
+    if (rv == BRSKI_OK) {
+        rv = client_use_chain(c, cfg->cert_file);
     }
     if (rv == BRSKI_OK) {
         rv = client_wait(c, client_now_ms() + c->timeout_ms, &c->connected);

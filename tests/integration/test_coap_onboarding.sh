@@ -2,7 +2,7 @@
 # Full cBRSKI onboarding over CoAPS (DTLS 1.2) through three real processes
 # on loopback: brski-masa serve, brski-registrar serve with listen_coaps on a
 # free UDP port, and brski-pledge enroll with transport = coap, for P-256
-# (2-level manufacturer PKI) and Ed25519 (3 levels; with OpenSSL 3.0 the DTLS
+# (2-level manufacturer PKI), P-384 (3 levels) and Ed25519 (3 levels; with OpenSSL 3.0 the DTLS
 # 1.2 handshake with Ed25519 certificates fails, which the test shows).
 # Asserts on the results:
 # every step reported, the LDevID chains to the domain CA (openssl verify),
@@ -156,6 +156,8 @@ run_case() {
         fail "$alg/$levels: LDevID key is not Ed25519" ;;
     p256) openssl x509 -noout -text -in "$pdir/ldevid.crt" | grep -q "prime256v1" ||
         fail "$alg/$levels: LDevID key is not P-256" ;;
+    p384) openssl x509 -noout -text -in "$pdir/ldevid.crt" | grep -q "secp384r1" ||
+        fail "$alg/$levels: LDevID key is not P-384" ;;
     esac
 
     # The voucher: a tagged COSE_Sign1 (d2 84), accepted by verify-voucher with the
@@ -216,5 +218,6 @@ rc=0; err=$("$PLEDGE" enroll --config "$WORK/nocoaps.ini" 2>&1) || rc=$?
 [ "$rc" = 2 ] && grep -q "registrar_coaps is missing" <<<"$err" || fail "no registrar_coaps: $err"
 
 run_case p256 2
+run_case p384 3
 run_case ed25519 3
 echo "PASS"

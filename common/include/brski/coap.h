@@ -103,7 +103,8 @@ uint64_t brski_coap_server_requests(const brski_coap_server *s);
  * A blocking CoAPS client: one DTLS 1.2 session to one server, reused for
  * every request, CON requests one at a time, Block2 (and Block1 for bodies
  * larger than a block) done by libcoap (RFC 7959). The client presents
- * |cert_file| (PEM, leaf first) with |key_file| (PEM) as its certificate:
+ * every certificate of |cert_file| (PEM, leaf first, then its chain) with
+ * |key_file| (PEM):
  * libcoap's OpenSSL does the DTLS CertificateVerify signature, so this key is
  * read from its file by OpenSSL, not through brski_signer (files 0600 as for
  * every key). SNI is not sent (cBRSKI 6.3).
