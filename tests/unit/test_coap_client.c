@@ -284,6 +284,46 @@ static void test_coap_client_pinned_accepts_right_and_refuses_other_server(void 
     assert_int_equal(brski_coap_server_requests(srv), before);
 }
 
+/* The whole PEM chain goes out in the handshake, not only the leaf. */
+static void test_coap_client_sends_the_certificate_chain(void **state)
+{
+    brski_coap_client_config cfg;
+    brski_coap_client *c = NULL;
+    brski_coap_response resp;
+    char ca_key[300], ca_crt[300], leaf_key[300], leaf_csr[300], chain[300];
+    (void)state;
+
+    (void)snprintf(ca_key, sizeof(ca_key), "%s/ca.key", dir);
+    (void)snprintf(ca_crt, sizeof(ca_crt), "%s/ca.crt", dir);
+    (void)snprintf(leaf_key, sizeof(leaf_key), "%s/leaf.key", dir);
+    (void)snprintf(leaf_csr, sizeof(leaf_csr), "%s/leaf.csr", dir);
+    (void)snprintf(chain, sizeof(chain), "%s/chain.crt", dir);
+    assert_int_equal(
+        sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+           "-subj /CN=sub-ca -keyout %s -out %s 2>/dev/null && "
+           "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+           "-subj /serialNumber=PLEDGE-2 -keyout %s -out %s 2>/dev/null && "
+           "openssl x509 -req -in %s -CA %s -CAkey %s -CAcreateserial -days 2 2>/dev/null > %s && "
+           "cat %s >> %s && chmod 600 %s",
+           ca_key, ca_crt, leaf_key, leaf_csr, leaf_csr, ca_crt, ca_key, chain, ca_crt, chain,
+           leaf_key),
+        0);
+    client_config(&cfg);
+    cfg.cert_file = chain;
+    cfg.key_file = leaf_key;
+    assert_int_equal(brski_coap_client_new(&cfg, &c), BRSKI_OK);
+    assert_int_equal(brski_coap_client_request(c, BRSKI_METHOD_POST, "/test/echo", BRSKI_CF_CBOR,
+                                               BRSKI_CF_NONE, brski_slice_make("x", 1), &resp),
+                     BRSKI_OK);
+    assert_int_equal(resp.code, 204);
+    char want[64];
+    (void)snprintf(want, sizeof(want), "cf=%d certs=2|x", BRSKI_CF_CBOR);
+    assert_int_equal(resp.body.len, strlen(want));
+    assert_memory_equal(resp.body.p, want, strlen(want));
+    brski_coap_response_clear(&resp);
+    brski_coap_client_free(c);
+}
+
 static void test_coap_client_bad_key_and_arguments(void **state)
 {
     brski_coap_client_config cfg;
@@ -332,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_coap_client_block2_small_blocks_and_block1_post),
         cmocka_unit_test(test_coap_client_response_cap_is_toobig),
         cmocka_unit_test(test_coap_client_pinned_accepts_right_and_refuses_other_server),
+        cmocka_unit_test(test_coap_client_sends_the_certificate_chain),
         cmocka_unit_test(test_coap_client_bad_key_and_arguments),
         cmocka_unit_test(test_coap_client_silent_server_times_out),
     };
