@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # BRSKI demo on loopback: builds brski (release), writes a demo PKI with
-# brski-certs init, starts brski-masa and brski-registrar, onboards every
-# demo pledge with brski-pledge enroll and shows the LDevIDs. Servers are
+# brski-certs init, starts brski-masa and brski-registrar, onboards the first
+# demo pledge over HTTPS (BRSKI) and the second over CoAPS (cBRSKI, DTLS)
+# with brski-pledge enroll and shows the LDevIDs. Servers are
 # stopped on exit; the demo directory is wiped first, so reruns work.
 set -euo pipefail
 
@@ -47,6 +48,12 @@ say "writing the demo PKI into build/demo"
 rm -rf "$DEMO"
 "$BUILD/certs/brski-certs" init --dir "$DEMO" --pledges 2 --levels 3 | sed 's/^/   /'
 
+# The second pledge onboards over CoAPS. The registrar strips the COSE voucher's
+# x5bag (cBRSKI 6.8), so that pledge holds the MASA signer certificate as anchor.
+COAP_INI=$(ls "$DEMO"/pledge-*.ini | sed -n 2p)
+sed -i -e 's/^\[pledge\]$/[pledge]\ntransport = coap/' \
+    -e 's#^file = pledges/.*/masa-anchor.crt#file = masa/signer.crt#' "$COAP_INI"
+
 MASA_PORT=$(sed -n 's/^listen = .*:\([0-9]*\)$/\1/p' "$DEMO/masa.ini")
 REG_PORT=$(sed -n 's/^listen_https = .*:\([0-9]*\)$/\1/p' "$DEMO/registrar.ini")
 
@@ -66,10 +73,21 @@ say "starting brski-registrar serve"
 PIDS+=($!)
 wait_port "$MASA_PORT" masa
 wait_port "$REG_PORT" registrar
+for i in $(seq 1 100); do
+    grep -q "CoAPS on port" "$DEMO/registrar.log" && break
+    sleep 0.1
+done
+grep -q "CoAPS on port" "$DEMO/registrar.log" || {
+    echo "demo: the registrar's CoAPS endpoint is not up (see $DEMO/registrar.log)" >&2
+    exit 1
+}
+say "registrar CoAPS on udp $(sed -n 's/^listen_coaps = //p' "$DEMO/registrar.ini")"
 
 for ini in "$DEMO"/pledge-*.ini; do
     serial=$(sed -n 's/^serial = //p' "$ini")
-    say "onboarding pledge $serial"
+    over=HTTPS
+    grep -q '^transport = coap' "$ini" && over="CoAPS (DTLS)"
+    say "onboarding pledge $serial over $over"
     "$BUILD/pledge/brski-pledge" enroll --config "$ini" | sed 's/^/   /'
     say "LDevID of $serial"
     openssl x509 -noout -subject -issuer -dates -in "$DEMO/pledges/$serial/ldevid.crt" |
