@@ -1,6 +1,7 @@
 /*
  * brski-pledge enroll: onboard this pledge through a registrar over HTTPS
- * (RFC 8995 5): voucher, pinning, EST enrollment. Writes the LDevID.
+ * (RFC 8995 5) or CoAPS (cBRSKI): voucher, pinning, EST enrollment. Writes
+ * the LDevID.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,9 +13,11 @@
 static const char usage_text[] =
     "usage: brski-pledge enroll --config F\n"
     "Onboards the pledge described by F ([pledge] serial, idevid_cert, idevid_key,\n"
-    "registrar_https = HOST:PORT, optional out_dir and timeout_ms; [anchor NAME] with\n"
+    "transport = https (default, registrar_https = HOST:PORT) or coap (registrar_coaps =\n"
+    "HOST:PORT, cBRSKI over DTLS), optional out_dir and timeout_ms; [anchor NAME] with\n"
     "purpose = masa). Writes ldevid.crt, ldevid.key (0600), domain-ca.crt and voucher.p7\n"
-    "into out_dir (default: the IDevID's directory). Exit 0 enrolled, 1 failed, 2 usage.\n";
+    "(voucher.cose over CoAPS) into out_dir (default: the IDevID's directory).\n"
+    "Exit 0 enrolled, 1 failed, 2 usage.\n";
 
 int pledge_cmd_enroll(int argc, char **argv)
 {

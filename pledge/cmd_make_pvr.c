@@ -5,17 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "brski/cms.h"
-#include "brski/codec.h"
-#include "brski/env.h"
 #include "brski/file.h"
 #include "brski/signer.h"
 #include "brski/voucher.h"
 #include "brski/voucher_cli.h"
-#include "brski/voucher_cose.h"
-#include "brski/voucher_json.h"
 #include "brski/x509.h"
 #include "cmds.h"
+#include "link.h"
 #include "pvr.h"
 
 static const char usage_text[] =
@@ -35,7 +31,7 @@ int pledge_cmd_make_pvr(int argc, char **argv)
     brski_voucher v;
     brski_signer *key = NULL;
     brski_cert idevid;
-    brski_buf cert, reg, json, out, nonce_text;
+    brski_buf cert, reg, out, nonce_text;
     char serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
     brski_err rv;
     int ret = 1;
@@ -61,7 +57,6 @@ int pledge_cmd_make_pvr(int argc, char **argv)
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER_REQUEST);
     brski_buf_init(&cert, 0);
     brski_buf_init(&reg, 0);
-    brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
     brski_buf_init(&out, BRSKI_MAX_BODY);
     brski_buf_init(&nonce_text, 128);
 
@@ -100,16 +95,8 @@ int pledge_cmd_make_pvr(int argc, char **argv)
         ret = 2;
         goto done;
     }
-    if (cose) {
-        /* cBRSKI 9.2.2: COSE_Sign1 with the IDevID key; x5bag/x5chain SHOULD NOT be sent. */
-        rv = brski_voucher_cose_sign(&v, key, NULL, 0, NULL, &out);
-    } else {
-        rv = brski_voucher_json_encode(&v, &json);
-    }
-    if (rv == BRSKI_OK && !cose) {
-        rv = brski_cms_sign_with(brski_buf_slice(&json), true, key, brski_buf_slice(&cert), NULL,
-                                 0, NULL, &out);
-    }
+    /* The same signing as enroll: CMS as over HTTPS, COSE_Sign1 as over CoAPS. */
+    rv = (cose ? &pledge_link_coaps : &pledge_link_https)->sign_pvr(&v, key, &idevid, 1, &out);
     if (rv == BRSKI_OK) {
         rv = brski_file_write(out_path, brski_buf_slice(&out), 0644);
     }
@@ -125,7 +112,6 @@ done:
     brski_voucher_clear(&v);
     brski_buf_clear(&cert);
     brski_buf_clear(&reg);
-    brski_buf_clear(&json);
     brski_buf_clear(&out);
     brski_buf_clear(&nonce_text);
     return ret;
