@@ -12,6 +12,8 @@
 #      sren with the LDevID as client certificate;
 #  (c) POST /vs and /es with CBOR telemetry (60) -> 2.04, recorded; bad CBOR 4.00;
 #  (d) GET /crts with Accept 287 (the domain CA) and 62 (multipart-core);
+#  (e) the MASA with COSE RVRs from an independent encoder;
+#  (f) a retransmitted CON POST (same Message ID) answered twice, processed once;
 #  discovery lists the rt values; Content-Format / Accept errors 4.15 / 4.06.
 set -euo pipefail
 
@@ -225,6 +227,42 @@ for rt in brski.rv brski.vs brski.es ace.est.crts ace.est.sen ace.est.sren ace.e
     grep -q "rt=\"$rt\"" "$W/out" || { cat "$W/out" >&2; fail "core: rt $rt missing"; }
 done
 grep -q '</.well-known/brski/rv>;rt="brski.rv";ct=836' "$W/out" || fail "core: rv line"
+
+# ---- (f) RFC 7252 4.5: a retransmitted CON POST is answered again but processed once ----
+# The same CoAP message (same Message ID and token) twice over one DTLS session with
+# openssl s_client; coap-client cannot repeat a Message ID on demand.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/dup.key" \
+    -subj "/serialNumber=$S/CN=pledge" -outform DER -out "$W/csr-dup.der" 2>/dev/null || fail "openssl req dup"
+"$PY" - /.well-known/est/sen "$W/csr-dup.der" >"$W/dup.bin" <<'EOF'
+import sys
+def opt(delta, val):
+    def nib(x):
+        if x < 13: return x, b''
+        if x < 269: return 13, bytes([x - 13])
+        return 14, (x - 269).to_bytes(2, 'big')
+    d, de = nib(delta); l, le = nib(len(val))
+    return bytes([(d << 4) | l]) + de + le + val
+msg = bytes([0x42, 0x02, 0x12, 0x34, 0xab, 0xcd])  # CON POST, MID 0x1234, token abcd
+last = 0
+opts = [(11, p.encode()) for p in sys.argv[1].strip('/').split('/')]
+opts += [(12, (286).to_bytes(2, 'big')), (17, (287).to_bytes(2, 'big'))]
+for num, val in opts:
+    msg += opt(num - last, val); last = num
+sys.stdout.buffer.write(msg + b'\xff' + open(sys.argv[2], 'rb').read())
+EOF
+before="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
+{ cat "$W/dup.bin"; sleep 1; cat "$W/dup.bin"; sleep 2; } |
+    timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
+        -key "$P/idevid.key" -quiet -ign_eof >"$W/dup.out" 2>"$W/dup.err" || true
+after="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
+[ "$after" = $((before + 1)) ] || fail "duplicate CON POST: $((after - before)) certificates issued, want 1"
+"$PY" - "$W/dup.out" <<'EOF' || fail "duplicate CON POST: expected the same 2.04 ACK twice"
+import sys
+d = open(sys.argv[1], 'rb').read()
+h = len(d) // 2
+assert len(d) > 100 and len(d) % 2 == 0 and d[:h] == d[h:], len(d)
+assert d[0] == 0x62 and d[1] == 0x44 and d[2:6] == bytes.fromhex('1234abcd'), d[:6].hex()
+EOF
 
 # ---- (e) the MASA directly, with COSE RVRs made by an independent encoder ----
 # mkrvr PVR OUT [bag=reg,ca,idevid] [serial=S] [nonce=pvr|other] [tamper=1]:
