@@ -828,7 +828,9 @@ int masa_cmd_serve(int argc, char **argv)
     int p = brski_cli_parse("serve", argc, argv, o, no);
     if (p != 0 || brski_cli_get(o, no, "config") == NULL) {
         fputs("usage: brski-masa serve --config F [--port N]\n"
-              "Runs the MASA HTTPS server (RFC 8995 5.5-5.8) configured by [masa] in F:\n"
+              "Runs the MASA HTTPS server (RFC 8995 5.5-5.8) configured by [masa] in F;\n"
+              "voucher-requests as application/voucher-cms+json or application/voucher+cose\n"
+              "(cBRSKI), vouchers in the format Accept asks for. Keys:\n"
               "listen, tls_cert, tls_key, signer_cert, signer_key, signer_chain, db,\n"
               "voucher_lifetime (seconds, default 1209600), ownership (accept-any or\n"
               "allow-list), ownership_file (lines 'SERIAL DOMAIN-CA-FILE'), workers,\n"

@@ -10,10 +10,17 @@
  * POST /.well-known/est/simpleenroll      LDevID for a pledge with a voucher (RFC 8995 5.9.2)
  * POST /.well-known/est/simplereenroll    renewal for a holder of an LDevID (RFC 7030 4.2.2)
  *
- * With listen_coaps set, also a CoAPS server (cBRSKI, RFC 9148):
- * GET  /.well-known/est/crts                 domain CA, DER certs-only (281)
- * GET  /.well-known/est/att                  CSR attributes, DER (285)
- * GET  /.well-known/core                     resource discovery (RFC 6690)
+ * With listen_coaps set, also a CoAPS server (cBRSKI 6.5, RFC 9148) on one
+ * UDP port; Content-Formats in -> out:
+ * POST /.well-known/brski/rv   836 -> 836   COSE PVR -> COSE voucher (x5bag stripped)
+ * POST /.well-known/brski/vs   60 -> none   voucher status, CBOR (cBRSKI 6.5.1)
+ * POST /.well-known/brski/es   60 -> none   enroll status, CBOR
+ * GET  /.well-known/est/crts   -> 281 (default), 287 (the domain CA), 62 ([287, cert])
+ * POST /.well-known/est/sen    286 -> 287 (default) or 281
+ * POST /.well-known/est/sren   286 -> 287 (default) or 281
+ * GET  /.well-known/est/att    -> 285
+ * GET  /.well-known/core       resource discovery (RFC 6690)
+ * The handlers are those of HTTPS with the format as a parameter.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -1045,7 +1052,8 @@ int registrar_cmd_serve(int argc, char **argv)
               "[registrar] in F: listen_https, tls_cert, tls_key, ca_cert, ca_key, db,\n"
               "enroll_policy (accept-all or allow-list), allow_file (one serial per line),\n"
               "masa_url (overrides the IDevID extension), ldevid_days, workers,\n"
-              "listen_coaps (optional CoAPS/DTLS server, RFC 9148: /.well-known/est/crts);\n"
+              "listen_coaps (optional CoAPS/DTLS server, cBRSKI/RFC 9148: brski/rv, vs, es,\n"
+              "est/crts, sen, sren, att);\n"
               "anchors "
               "of purpose idevid, masa and tls. Stops cleanly on SIGTERM.\n",
               p == 1 ? stdout : stderr);

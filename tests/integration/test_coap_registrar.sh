@@ -12,6 +12,8 @@
 #      sren with the LDevID as client certificate;
 #  (c) POST /vs and /es with CBOR telemetry (60) -> 2.04, recorded; bad CBOR 4.00;
 #  (d) GET /crts with Accept 287 (the domain CA) and 62 (multipart-core);
+#  (e) the MASA with COSE RVRs from an independent encoder;
+#  (f) a retransmitted CON POST (same Message ID) answered twice, processed once;
 #  discovery lists the rt values; Content-Format / Accept errors 4.15 / 4.06.
 set -euo pipefail
 
@@ -225,6 +227,130 @@ for rt in brski.rv brski.vs brski.es ace.est.crts ace.est.sen ace.est.sren ace.e
     grep -q "rt=\"$rt\"" "$W/out" || { cat "$W/out" >&2; fail "core: rt $rt missing"; }
 done
 grep -q '</.well-known/brski/rv>;rt="brski.rv";ct=836' "$W/out" || fail "core: rv line"
+
+# ---- (f) RFC 7252 4.5: a retransmitted CON POST is answered again but processed once ----
+# The same CoAP message (same Message ID and token) twice over one DTLS session with
+# openssl s_client; coap-client cannot repeat a Message ID on demand.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/dup.key" \
+    -subj "/serialNumber=$S/CN=pledge" -outform DER -out "$W/csr-dup.der" 2>/dev/null || fail "openssl req dup"
+"$PY" - /.well-known/est/sen "$W/csr-dup.der" >"$W/dup.bin" <<'EOF'
+import sys
+def opt(delta, val):
+    def nib(x):
+        if x < 13: return x, b''
+        if x < 269: return 13, bytes([x - 13])
+        return 14, (x - 269).to_bytes(2, 'big')
+    d, de = nib(delta); l, le = nib(len(val))
+    return bytes([(d << 4) | l]) + de + le + val
+msg = bytes([0x42, 0x02, 0x12, 0x34, 0xab, 0xcd])  # CON POST, MID 0x1234, token abcd
+last = 0
+opts = [(11, p.encode()) for p in sys.argv[1].strip('/').split('/')]
+opts += [(12, (286).to_bytes(2, 'big')), (17, (287).to_bytes(2, 'big'))]
+for num, val in opts:
+    msg += opt(num - last, val); last = num
+sys.stdout.buffer.write(msg + b'\xff' + open(sys.argv[2], 'rb').read())
+EOF
+before="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
+{ cat "$W/dup.bin"; sleep 1; cat "$W/dup.bin"; sleep 2; } |
+    timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
+        -key "$P/idevid.key" -quiet -ign_eof >"$W/dup.out" 2>"$W/dup.err" || true
+after="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
+[ "$after" = $((before + 1)) ] || fail "duplicate CON POST: $((after - before)) certificates issued, want 1"
+"$PY" - "$W/dup.out" <<'EOF' || fail "duplicate CON POST: expected the same 2.04 ACK twice"
+import sys
+d = open(sys.argv[1], 'rb').read()
+h = len(d) // 2
+assert len(d) > 100 and len(d) % 2 == 0 and d[:h] == d[h:], len(d)
+assert d[0] == 0x62 and d[1] == 0x44 and d[2:6] == bytes.fromhex('1234abcd'), d[:6].hex()
+EOF
+
+# ---- (e) the MASA directly, with COSE RVRs made by an independent encoder ----
+# mkrvr PVR OUT [bag=reg,ca,idevid] [serial=S] [nonce=pvr|other] [tamper=1]:
+# a COSE_Sign1 RVR (cBRSKI 8.1) signed ES256 with the registrar key by python3-cryptography.
+mkrvr() {
+    "$PY" - "$D" "$P" "$@" <<'EOF'
+import sys, cbor2, datetime
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+d, p, pvr_path, out = sys.argv[1:5]
+opt = dict(a.split('=', 1) for a in sys.argv[5:])
+der = lambda f: x509.load_pem_x509_certificate(open(f, 'rb').read()).public_bytes(serialization.Encoding.DER)
+certs = {'reg': der(d + '/domain/registrar.crt'), 'ca': der(d + '/domain/ca.crt'),
+         'idevid': der(p + '/idevid.crt')}
+bag = [certs[k] for k in opt.get('bag', 'reg,ca,idevid').split(',')]
+pvr = open(pvr_path, 'rb').read()
+pv = cbor2.loads(cbor2.loads(pvr).value[2])[2501]
+vr = {1: 2, 2: datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
+      13: opt.get('serial', pv[13]), 9: pvr}
+vr[7] = pv[7] if opt.get('nonce', 'pvr') == 'pvr' else b'0123456789abcdef'
+payload = cbor2.dumps({2501: vr})
+prot = cbor2.dumps({1: -7})
+key = serialization.load_pem_private_key(open(d + '/domain/registrar.key', 'rb').read(), None)
+r, s = utils.decode_dss_signature(key.sign(cbor2.dumps(['Signature1', prot, b'', payload]),
+                                           ec.ECDSA(hashes.SHA256())))
+sig = r.to_bytes(32, 'big') + s.to_bytes(32, 'big')
+if opt.get('tamper'):
+    sig = sig[:-1] + bytes([sig[-1] ^ 1])
+open(out, 'wb').write(cbor2.dumps(cbor2.CBORTag(18, [prot, {32: bag}, payload, sig])))
+EOF
+}
+newpvr() {
+    "$PLEDGE" make-pvr --cert "$P/idevid.crt" --key "$P/idevid.key" \
+        --registrar-cert "$D/domain/registrar.crt" --format cose --out "$1" >/dev/null || fail "make-pvr"
+}
+MURL="https://127.0.0.1:$MPORT/.well-known/brski"
+CTC="Content-Type: application/voucher+cose"
+# mpost WANT NAME FILE [curl args]: POST to the MASA, check the status.
+mpost() {
+    local want="$1" name="$2" f="$3" got
+    shift 3
+    got="$(curl -sk --max-time 20 --cert "$D/domain/registrar.crt" --key "$D/domain/registrar.key" \
+        -o "$W/mbody" -D "$W/mhdr" -w '%{http_code}' --data-binary @"$f" "$@" || true)"
+    [ "$got" = "$want" ] || fail "MASA $name: expected $want, got $got ($(head -c 200 "$W/mbody"))"
+}
+newpvr "$W/p1.cose"
+mkrvr "$W/p1.cose" "$W/r1.cose" || fail "mkrvr"
+mpost 200 "COSE RVR" "$W/r1.cose" -H "$CTC" -H 'Accept: application/voucher+cose' "$MURL/requestvoucher"
+grep -qi '^content-type: application/voucher+cose' "$W/mhdr" || fail "MASA COSE answer content type"
+"$PY" "$ORACLE" "$W/mbody" "$D/masa/signer.crt" >/dev/null || fail "MASA COSE voucher: oracle"
+"$PY" -c 'import sys,cbor2;m=cbor2.loads(open(sys.argv[1],"rb").read()).value;assert len(m[1][32])>=2' "$W/mbody" ||
+    fail "MASA COSE voucher: x5bag should hold the signing chain"
+# No Accept: the request's format.
+newpvr "$W/p2.cose"
+mkrvr "$W/p2.cose" "$W/r2.cose"
+mpost 200 "COSE RVR, no Accept" "$W/r2.cose" -H "$CTC" "$MURL/requestvoucher"
+grep -qi '^content-type: application/voucher+cose' "$W/mhdr" || fail "MASA default format"
+# Accept CMS: a CMS voucher for the COSE request; openssl verifies it under the manufacturer root.
+newpvr "$W/p3.cose"
+mkrvr "$W/p3.cose" "$W/r3.cose"
+mpost 200 "COSE RVR, Accept CMS" "$W/r3.cose" -H "$CTC" -H 'Accept: application/voucher-cms+json' "$MURL/requestvoucher"
+openssl cms -verify -inform DER -in "$W/mbody" -CAfile "$D/manufacturer/root.crt" -binary -purpose any \
+    -out "$W/m3.json" 2>/dev/null || fail "MASA CMS voucher for a COSE request: openssl"
+grep -q "\"serial-number\":\"$S\"" "$W/m3.json" || fail "MASA CMS voucher: serial"
+newpvr "$W/p4.cose"
+mkrvr "$W/p4.cose" "$W/r4.cose"
+mpost 406 "Accept text/plain" "$W/r4.cose" -H "$CTC" -H 'Accept: text/plain' "$MURL/requestvoucher"
+mpost 415 "Content-Type application/cbor" "$W/r4.cose" -H 'Content-Type: application/cbor' "$MURL/requestvoucher"
+mkrvr "$W/p4.cose" "$W/r4-noid.cose" bag=reg,ca
+mpost 403 "no IDevID in x5bag" "$W/r4-noid.cose" -H "$CTC" "$MURL/requestvoucher"
+grep -q 'x5bag' "$W/mbody" || fail "no IDevID: reason"
+mkrvr "$W/p4.cose" "$W/r4-bad.cose" tamper=1
+mpost 403 "bad RVR signature" "$W/r4-bad.cose" -H "$CTC" "$MURL/requestvoucher"
+mkrvr "$W/p4.cose" "$W/r4-ser.cose" serial=00-00-00-00-00-99
+mpost 403 "RVR serial differs" "$W/r4-ser.cose" -H "$CTC" "$MURL/requestvoucher"
+mkrvr "$W/p4.cose" "$W/r4-non.cose" nonce=other
+mpost 403 "RVR nonce differs" "$W/r4-non.cose" -H "$CTC" "$MURL/requestvoucher"
+mkrvr "$W/p4.cose" "$W/r4-nodca.cose" bag=reg,idevid
+mpost 400 "no domain CA" "$W/r4-nodca.cose" -H "$CTC" "$MURL/requestvoucher"
+head -c 300 /dev/urandom >"$W/junk.cose"
+mpost 400 "junk COSE" "$W/junk.cose" -H "$CTC" "$MURL/requestvoucher"
+mpost 200 "fresh nonce" "$W/r4.cose" -H "$CTC" "$MURL/requestvoucher"
+mpost 403 "replayed nonce" "$W/r4.cose" -H "$CTC" "$MURL/requestvoucher"
+# RFC 8995 5.8 audit log asked with a COSE RVR.
+mpost 200 "requestauditlog with COSE" "$W/r1.cose" -H "$CTC" "$MURL/requestauditlog"
+"$PY" -c 'import sys,json;a=json.load(open(sys.argv[1]));assert a["version"]==1 and len(a["events"])==5,a' "$W/mbody" ||
+    fail "audit log: expected the 5 vouchers issued so far"
 
 # Clean SIGTERM, no sanitizer report.
 kill -TERM "$RPID"

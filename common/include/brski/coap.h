@@ -14,6 +14,11 @@
  * a Content-Format other than the resource's gives 4.15, an Accept the
  * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
+ *
+ * Deduplication (RFC 7252 4.5): the answer to a Confirmable POST is kept
+ * for EXCHANGE_LIFETIME (up to 64 answers of at most 16 KiB); a duplicate
+ * (same peer, Message ID and token) gets it again and the handler does not
+ * run twice.
  */
 #ifndef BRSKI_COAP_H
 #define BRSKI_COAP_H
