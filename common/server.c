@@ -1182,3 +1182,160 @@ void brski_http_client_free(brski_http_client *cl)
     client_disconnect(cl);
     free(cl);
 }
+
+/* --- connection pool --- */
+
+typedef struct pool_entry {
+    brski_http_client *cl;
+    int64_t idle_since_ms;
+    struct pool_entry *next;
+} pool_entry;
+
+struct brski_http_pool {
+    brski_tls_ctx *tls;
+    unsigned timeout_ms;
+    unsigned max_idle;
+    unsigned max_idle_ms;
+    pthread_mutex_t mu;
+    pool_entry *idle; /* most recently used first */
+    unsigned n_idle;
+    unsigned connects; /* TCP connections opened by requests so far */
+};
+
+brski_err brski_http_pool_new(brski_tls_ctx *tls, unsigned timeout_ms, unsigned max_idle,
+                              unsigned max_idle_ms, brski_http_pool **out)
+{
+    brski_http_pool *p;
+
+    *out = NULL;
+    if (timeout_ms == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    p->tls = tls;
+    p->timeout_ms = timeout_ms;
+    p->max_idle = max_idle;
+    p->max_idle_ms = max_idle_ms;
+    pthread_mutex_init(&p->mu, NULL);
+    *out = p;
+    return BRSKI_OK;
+}
+
+/* Takes an idle client for |host|:|port| out of the pool; stale ones are freed. */
+static brski_http_client *pool_take(brski_http_pool *p, const char *host, uint16_t port)
+{
+    pool_entry **pp;
+    brski_http_client *found = NULL;
+    pool_entry *stale = NULL;
+    int64_t t = now_ms();
+
+    pthread_mutex_lock(&p->mu);
+    pp = &p->idle;
+    while (*pp != NULL) {
+        pool_entry *e = *pp;
+        if (t - e->idle_since_ms > (int64_t)p->max_idle_ms) {
+            *pp = e->next;
+            p->n_idle--;
+            e->next = stale;
+            stale = e;
+            continue;
+        }
+        if (found == NULL && e->cl->port == port && strcmp(e->cl->host, host) == 0) {
+            *pp = e->next;
+            p->n_idle--;
+            found = e->cl;
+            free(e);
+            continue;
+        }
+        pp = &e->next;
+    }
+    pthread_mutex_unlock(&p->mu);
+    while (stale != NULL) {
+        pool_entry *e = stale;
+        stale = e->next;
+        brski_http_client_free(e->cl);
+        free(e);
+    }
+    return found;
+}
+
+/*
+ * Returns |cl| to the pool when it can carry another request, else frees it.
+ * |opened|: connections it opened during the request just made.
+ */
+static void pool_give(brski_http_pool *p, brski_http_client *cl, unsigned opened)
+{
+    pool_entry *e = NULL;
+
+    if (cl->fd >= 0 && cl->reusable) {
+        e = calloc(1, sizeof(*e));
+    }
+    pthread_mutex_lock(&p->mu);
+    p->connects += opened;
+    if (e != NULL && p->n_idle < p->max_idle) {
+        e->cl = cl;
+        e->idle_since_ms = now_ms();
+        e->next = p->idle;
+        p->idle = e;
+        p->n_idle++;
+        cl = NULL;
+        e = NULL;
+    }
+    pthread_mutex_unlock(&p->mu);
+    free(e);
+    brski_http_client_free(cl);
+}
+
+brski_err brski_http_pool_request(brski_http_pool *pool, const char *host, uint16_t port,
+                                  const brski_http_msg *req, size_t max_body,
+                                  brski_http_msg *resp)
+{
+    brski_http_client *cl;
+    unsigned before;
+    brski_err rv;
+
+    if (host == NULL) {
+        brski_http_msg_init(resp, max_body);
+        return BRSKI_ERR_ARG;
+    }
+    cl = pool_take(pool, host, port);
+    if (cl == NULL) {
+        rv = brski_http_client_new(pool->tls, host, port, pool->timeout_ms, &cl);
+        if (rv != BRSKI_OK) {
+            brski_http_msg_init(resp, max_body);
+            return rv;
+        }
+    }
+    before = cl->connects;
+    rv = brski_http_client_request(cl, req, max_body, resp);
+    pool_give(pool, cl, cl->connects - before);
+    return rv;
+}
+
+unsigned brski_http_pool_connects(brski_http_pool *pool)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&pool->mu);
+    n = pool->connects;
+    pthread_mutex_unlock(&pool->mu);
+    return n;
+}
+
+void brski_http_pool_free(brski_http_pool *pool)
+{
+    if (pool == NULL) {
+        return;
+    }
+    while (pool->idle != NULL) {
+        pool_entry *e = pool->idle;
+        pool->idle = e->next;
+        brski_http_client_free(e->cl);
+        free(e);
+    }
+    pthread_mutex_destroy(&pool->mu);
+    free(pool);
+}

@@ -27,6 +27,7 @@
 #include "brski/file.h"
 #include "brski/log.h"
 #include "brski/server.h"
+#include "brski/signer.h"
 #include "brski/tls.h"
 #include "testutil.h"
 
@@ -671,6 +672,173 @@ static void test_server_tls_refuses_key_readable_by_others(void **state)
     assert_null(ctx);
 }
 
+/* --- connection pool (the registrar's connections to MASAs) --- */
+
+typedef struct {
+    brski_http_pool *pool;
+    int ok;
+} pool_job;
+
+static void *pool_client(void *arg)
+{
+    pool_job *j = arg;
+
+    for (int i = 0; i < 5; i++) {
+        brski_http_msg req, resp;
+        brski_http_msg_init(&req, 0);
+        req.method = BRSKI_METHOD_GET;
+        (void)snprintf(req.path, sizeof(req.path), "/whoami");
+        brski_err rv = brski_http_pool_request(j->pool, "127.0.0.1", port, &req, 4096, &resp);
+        /* The client certificate travels on every pooled connection. */
+        if (rv == BRSKI_OK && resp.status == 200 && resp.body.len > 0 &&
+            strstr((const char *)resp.body.p, "certs=1 leaf=") != NULL) {
+            j->ok++;
+        }
+        brski_http_msg_clear(&req);
+        brski_http_msg_clear(&resp);
+    }
+    brski_tls_thread_cleanup();
+    return NULL;
+}
+
+static void test_server_pool_reuses_connections_from_threads_and_pins_each(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_http_pool *pool = NULL;
+    pthread_t t[4];
+    pool_job j[4];
+    brski_http_msg req, resp;
+    char other[300];
+    int total = 0;
+    (void)state;
+
+    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, pin_to_file, srv_der, &ctx), BRSKI_OK);
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
+    for (int i = 0; i < 4; i++) {
+        j[i].pool = pool;
+        j[i].ok = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, pool_client, &j[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        total += j[i].ok;
+    }
+    assert_int_equal(total, 20);
+    /* 20 requests, at most one connection per concurrent thread. */
+    assert_true(brski_http_pool_connects(pool) >= 1);
+    assert_true(brski_http_pool_connects(pool) <= 4);
+    brski_http_pool_free(pool);
+    brski_tls_ctx_free(ctx);
+
+    /* Pinned to another certificate: every attempt handshakes and is refused. */
+    (void)snprintf(other, sizeof(other), "%s/cli-pool.der", dir);
+    assert_int_equal(sh("openssl x509 -in %s -outform DER -out %s", cli_crt, other), 0);
+    assert_int_equal(brski_tls_client_new(NULL, NULL, pin_to_file, other, &ctx), BRSKI_OK);
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/peer");
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(brski_http_pool_request(pool, "127.0.0.1", port, &req, 4096, &resp),
+                         BRSKI_ERR_AUTH);
+        brski_http_msg_clear(&resp);
+    }
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_msg_clear(&req);
+    brski_http_pool_free(pool);
+    brski_tls_ctx_free(ctx);
+}
+
+static void pool_get_peer(brski_http_pool *pool)
+{
+    brski_http_msg req, resp;
+
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/peer");
+    assert_int_equal(brski_http_pool_request(pool, "127.0.0.1", port, &req, 4096, &resp),
+                     BRSKI_OK);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.body.len, strlen("certs=0 leaf=0"));
+    brski_http_msg_clear(&resp);
+    brski_http_msg_clear(&req);
+}
+
+static void test_server_pool_replaces_closed_and_stale_connections(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_http_pool *pool = NULL;
+    brski_server_stats before, now;
+    (void)state;
+
+    assert_int_equal(brski_tls_client_new(NULL, NULL, NULL, NULL, &ctx), BRSKI_OK);
+    /* The server closes idle connections after 1 s: the pool reconnects once. */
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
+    brski_server_get_stats(srv, &before);
+    pool_get_peer(pool);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 1);
+    for (int i = 0; i < 100; i++) {
+        brski_server_get_stats(srv, &now);
+        if (now.timeouts > before.timeouts) {
+            break;
+        }
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    assert_true(now.timeouts > before.timeouts);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_pool_free(pool);
+
+    /* Idle longer than max_idle_ms: closed by the pool instead of reused. */
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 50, &pool), BRSKI_OK);
+    pool_get_peer(pool);
+    nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_pool_free(pool);
+
+    /* max_idle 0: nothing is kept. */
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 0, 60000, &pool), BRSKI_OK);
+    pool_get_peer(pool);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_pool_free(pool);
+    brski_tls_ctx_free(ctx);
+}
+
+static void test_server_tls_client_with_loaded_key(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_http_client *cl = NULL;
+    brski_signer *key = NULL, *wrong = NULL;
+    brski_http_msg req, resp;
+    (void)state;
+
+    assert_int_equal(brski_signer_load_file(cli_key, &key), BRSKI_OK);
+    assert_int_equal(brski_signer_load_file(srv_key, &wrong), BRSKI_OK);
+    assert_int_equal(brski_tls_client_new_with_key(cli_crt, wrong, NULL, NULL, &ctx),
+                     BRSKI_ERR_CRYPTO);
+    assert_null(ctx);
+    assert_int_equal(brski_tls_client_new_with_key(cli_crt, NULL, NULL, NULL, &ctx),
+                     BRSKI_ERR_ARG);
+    assert_int_equal(brski_tls_client_new_with_key(cli_crt, key, NULL, NULL, &ctx), BRSKI_OK);
+    /* The context keeps its own copy of the key. */
+    brski_signer_free(key);
+    brski_signer_free(wrong);
+    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/whoami");
+    assert_int_equal(brski_http_client_request(cl, &req, 4096, &resp), BRSKI_OK);
+    assert_int_equal(resp.status, 200);
+    assert_non_null(strstr((const char *)resp.body.p, "certs=1 leaf="));
+    brski_http_msg_clear(&resp);
+    brski_http_msg_clear(&req);
+    brski_http_client_free(cl);
+    brski_tls_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +851,9 @@ int main(void)
         cmocka_unit_test(test_server_openssl_s_client_tls12_and_tls13),
         cmocka_unit_test(test_server_serves_20_clients_concurrently),
         cmocka_unit_test(test_server_tls_refuses_key_readable_by_others),
+        cmocka_unit_test(test_server_pool_reuses_connections_from_threads_and_pins_each),
+        cmocka_unit_test(test_server_pool_replaces_closed_and_stale_connections),
+        cmocka_unit_test(test_server_tls_client_with_loaded_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
