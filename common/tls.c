@@ -94,14 +94,17 @@ static brski_err key_matches_cert(const brski_signer *sg, const char *cert_file)
     return rv;
 }
 
-/* Hands wolfSSL a PKCS#8 DER copy of the already loaded key |sg|. */
-static brski_err use_key(WOLFSSL_CTX *ctx, const brski_signer *sg, const char *cert_file)
+static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file, const char *cert_file)
 {
+    brski_signer *sg = NULL;
     brski_buf der;
     brski_err rv;
 
     brski_buf_init(&der, BRSKI_MAX_CERT);
-    rv = key_matches_cert(sg, cert_file);
+    rv = brski_signer_load_file(key_file, &sg);
+    if (rv == BRSKI_OK) {
+        rv = key_matches_cert(sg, cert_file);
+    }
     if (rv == BRSKI_OK) {
         rv = brski_signer_export_der(sg, false, &der);
     }
@@ -111,34 +114,16 @@ static brski_err use_key(WOLFSSL_CTX *ctx, const brski_signer *sg, const char *c
                                WOLFSSL_SUCCESS)) {
         rv = BRSKI_ERR_CRYPTO;
     }
-    brski_buf_wipe(&der);
-    return rv;
-}
-
-static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file, const brski_signer *key,
-                          const char *cert_file)
-{
-    brski_signer *sg = NULL;
-    brski_err rv = BRSKI_OK;
-
-    if (key == NULL) {
-        rv = brski_signer_load_file(key_file, &sg);
-        key = sg;
-    }
-    if (rv == BRSKI_OK) {
-        rv = use_key(ctx, key, cert_file);
-    }
     if (rv != BRSKI_OK) {
-        brski_log(BRSKI_LOG_ERROR, "tls: cannot use private key %s: %s",
-                  key_file != NULL ? key_file : "(loaded key)", brski_err_str(rv));
+        brski_log(BRSKI_LOG_ERROR, "tls: cannot use private key %s: %s", key_file,
+                  brski_err_str(rv));
     }
+    brski_buf_wipe(&der);
     brski_signer_free(sg);
     return rv;
 }
 
-/* Certificate chain from |cert_file|; the key from |key_file| or, when not NULL, |key|. */
-static brski_err load_identity(WOLFSSL_CTX *ctx, const char *cert_file, const char *key_file,
-                               const brski_signer *key)
+static brski_err load_identity(WOLFSSL_CTX *ctx, const char *cert_file, const char *key_file)
 {
     brski_err rv;
 
@@ -146,7 +131,7 @@ static brski_err load_identity(WOLFSSL_CTX *ctx, const char *cert_file, const ch
         brski_log(BRSKI_LOG_ERROR, "tls: cannot load certificate chain from %s", cert_file);
         return BRSKI_ERR_IO;
     }
-    rv = load_key(ctx, key_file, key, cert_file);
+    rv = load_key(ctx, key_file, cert_file);
     if (rv != BRSKI_OK) {
         return rv;
     }
@@ -199,7 +184,7 @@ brski_err brski_tls_server_new(const char *cert_file, const char *key_file,
     if (rv != BRSKI_OK) {
         return rv;
     }
-    rv = load_identity(t->ctx, cert_file, key_file, NULL);
+    rv = load_identity(t->ctx, cert_file, key_file);
     if (rv != BRSKI_OK) {
         brski_tls_ctx_free(t);
         return rv;
@@ -214,8 +199,8 @@ brski_err brski_tls_server_new(const char *cert_file, const char *key_file,
     return BRSKI_OK;
 }
 
-static brski_err client_new(const char *cert_file, const char *key_file, const brski_signer *key,
-                            brski_tls_pin_fn pin, void *pin_ctx, brski_tls_ctx **out)
+brski_err brski_tls_client_new(const char *cert_file, const char *key_file, brski_tls_pin_fn pin,
+                               void *pin_ctx, brski_tls_ctx **out)
 {
     brski_tls_ctx *t = NULL;
     brski_err rv;
@@ -224,8 +209,8 @@ static brski_err client_new(const char *cert_file, const char *key_file, const b
     if (rv != BRSKI_OK) {
         return rv;
     }
-    if (cert_file != NULL && (key_file != NULL || key != NULL)) {
-        rv = load_identity(t->ctx, cert_file, key_file, key);
+    if (cert_file != NULL && key_file != NULL) {
+        rv = load_identity(t->ctx, cert_file, key_file);
         if (rv != BRSKI_OK) {
             brski_tls_ctx_free(t);
             return rv;
@@ -241,22 +226,6 @@ static brski_err client_new(const char *cert_file, const char *key_file, const b
     t->pin_ctx = pin_ctx;
     *out = t;
     return BRSKI_OK;
-}
-
-brski_err brski_tls_client_new(const char *cert_file, const char *key_file, brski_tls_pin_fn pin,
-                               void *pin_ctx, brski_tls_ctx **out)
-{
-    return client_new(cert_file, key_file, NULL, pin, pin_ctx, out);
-}
-
-brski_err brski_tls_client_new_with_key(const char *cert_file, const brski_signer *key,
-                                        brski_tls_pin_fn pin, void *pin_ctx, brski_tls_ctx **out)
-{
-    *out = NULL;
-    if (cert_file == NULL || key == NULL) {
-        return BRSKI_ERR_ARG;
-    }
-    return client_new(cert_file, NULL, key, pin, pin_ctx, out);
 }
 
 void brski_tls_ctx_free(brski_tls_ctx *t)

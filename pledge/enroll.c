@@ -327,8 +327,8 @@ static brski_err load_idevid(enroll_run *r)
 static brski_err provisional_tls(enroll_run *r)
 {
     brski_http_peer peer;
-    brski_err rv = brski_tls_client_new_with_key(r->cfg->idevid_cert, r->idevid_key, NULL, NULL,
-                                                 &r->tls);
+    brski_err rv = brski_tls_client_new(r->cfg->idevid_cert, r->cfg->idevid_key, NULL, NULL,
+                                        &r->tls);
     if (rv == BRSKI_OK) {
         rv = brski_http_client_new(r->tls, r->cfg->host, r->cfg->port, r->cfg->timeout_ms,
                                    &r->http);
@@ -629,8 +629,8 @@ static brski_err verified_tls(enroll_run *r)
     r->http = NULL;
     brski_tls_ctx_free(r->tls);
     r->tls = NULL;
-    rv = brski_tls_client_new_with_key(r->cfg->idevid_cert, r->idevid_key, pin_check, &r->pinned,
-                                       &r->tls);
+    rv = brski_tls_client_new(r->cfg->idevid_cert, r->cfg->idevid_key, pin_check, &r->pinned,
+                              &r->tls);
     if (rv == BRSKI_OK) {
         rv = brski_http_client_new(r->tls, r->cfg->host, r->cfg->port, r->cfg->timeout_ms,
                                    &r->http);

@@ -27,7 +27,6 @@
 #include "brski/file.h"
 #include "brski/log.h"
 #include "brski/server.h"
-#include "brski/signer.h"
 #include "brski/tls.h"
 #include "testutil.h"
 
@@ -807,38 +806,6 @@ static void test_server_pool_replaces_closed_and_stale_connections(void **state)
     brski_tls_ctx_free(ctx);
 }
 
-static void test_server_tls_client_with_loaded_key(void **state)
-{
-    brski_tls_ctx *ctx = NULL;
-    brski_http_client *cl = NULL;
-    brski_signer *key = NULL, *wrong = NULL;
-    brski_http_msg req, resp;
-    (void)state;
-
-    assert_int_equal(brski_signer_load_file(cli_key, &key), BRSKI_OK);
-    assert_int_equal(brski_signer_load_file(srv_key, &wrong), BRSKI_OK);
-    assert_int_equal(brski_tls_client_new_with_key(cli_crt, wrong, NULL, NULL, &ctx),
-                     BRSKI_ERR_CRYPTO);
-    assert_null(ctx);
-    assert_int_equal(brski_tls_client_new_with_key(cli_crt, NULL, NULL, NULL, &ctx),
-                     BRSKI_ERR_ARG);
-    assert_int_equal(brski_tls_client_new_with_key(cli_crt, key, NULL, NULL, &ctx), BRSKI_OK);
-    /* The context keeps its own copy of the key. */
-    brski_signer_free(key);
-    brski_signer_free(wrong);
-    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
-    brski_http_msg_init(&req, 0);
-    req.method = BRSKI_METHOD_GET;
-    (void)snprintf(req.path, sizeof(req.path), "/whoami");
-    assert_int_equal(brski_http_client_request(cl, &req, 4096, &resp), BRSKI_OK);
-    assert_int_equal(resp.status, 200);
-    assert_non_null(strstr((const char *)resp.body.p, "certs=1 leaf="));
-    brski_http_msg_clear(&resp);
-    brski_http_msg_clear(&req);
-    brski_http_client_free(cl);
-    brski_tls_ctx_free(ctx);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -853,7 +820,6 @@ int main(void)
         cmocka_unit_test(test_server_tls_refuses_key_readable_by_others),
         cmocka_unit_test(test_server_pool_reuses_connections_from_threads_and_pins_each),
         cmocka_unit_test(test_server_pool_replaces_closed_and_stale_connections),
-        cmocka_unit_test(test_server_tls_client_with_loaded_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

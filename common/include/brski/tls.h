@@ -17,7 +17,6 @@
 #include "brski/buf.h"
 #include "brski/err.h"
 #include "brski/http.h"
-#include "brski/signer.h"
 
 typedef struct brski_tls_ctx brski_tls_ctx;
 typedef struct brski_tls_conn brski_tls_conn;
@@ -51,18 +50,6 @@ BRSKI_MUST_USE brski_err brski_tls_server_new(const char *cert_file, const char 
 BRSKI_MUST_USE brski_err brski_tls_client_new(const char *cert_file, const char *key_file,
                                               brski_tls_pin_fn pin, void *pin_ctx,
                                               brski_tls_ctx **out);
-
-/*
- * As brski_tls_client_new() with the private key already loaded (borrowed;
- * wolfSSL keeps its own copy). Loading and checking an EC key costs several
- * scalar multiplications: a client that builds more than one context for the
- * same identity loads the key once. The key must match the leaf of
- * |cert_file| (_CRYPTO otherwise). _ARG when either is NULL.
- */
-BRSKI_MUST_USE brski_err brski_tls_client_new_with_key(const char *cert_file,
-                                                       const brski_signer *key,
-                                                       brski_tls_pin_fn pin, void *pin_ctx,
-                                                       brski_tls_ctx **out);
 
 void brski_tls_ctx_free(brski_tls_ctx *ctx);
 
