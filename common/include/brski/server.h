@@ -2,10 +2,11 @@
  * HTTPS server (non-blocking epoll loop + worker threads) and a blocking
  * HTTPS client with keep-alive reuse.
  *
- * The loop thread does all socket and TLS I/O and request framing; complete
- * requests go to a pool of worker threads that run the route handlers, so
- * slow handlers (signing, database) do not stall other connections and both
- * cores are used. Each connection has one deadline: |read_timeout_ms| from
+ * The loop thread does the socket and TLS record I/O and request framing;
+ * TLS handshake steps (each run when the socket is ready, so they never block)
+ * and complete requests go to a pool of worker threads, so handshake crypto
+ * and slow handlers (signing, database) do not stall other connections and
+ * all cores are used. Each connection has one deadline: |read_timeout_ms| from
  * the start of a request (or from accept), not extended by trickling bytes,
  * so slow senders are closed on time (TESTING.md D2). One log line per
  * request: peer, method, path, status, reason, milliseconds.
