@@ -42,6 +42,7 @@ typedef struct conn {
     brski_tls_conn *tls;
     conn_state state;
     uint32_t events;     /* current epoll interest */
+    bool in_epoll;       /* registered (not while a worker has it: no HUP spinning) */
     int64_t deadline_ms; /* monotonic; 0 = none */
     int64_t start_ms;    /* start of the current request */
     uint8_t in[IN_CAP];
@@ -53,6 +54,9 @@ typedef struct conn {
     brski_http_msg req;
     brski_http_msg resp;
     bool have_req;
+    bool hs_job;          /* queued or running: a handshake step, not a handler */
+    brski_tls_io hs_io;   /* result of that step */
+    brski_err hs_chain;   /* peer chain copy after a completed handshake */
     bool close_after;
     bool head;
     brski_buf out;
@@ -223,13 +227,17 @@ static int want(brski_server *srv, conn *c, uint32_t ev)
 {
     struct epoll_event e;
 
-    if (c->events == ev) {
+    if (c->in_epoll && c->events == ev) {
         return 0;
     }
     memset(&e, 0, sizeof(e));
     e.events = ev;
     e.data.ptr = c;
     c->events = ev;
+    if (!c->in_epoll) {
+        c->in_epoll = true;
+        return epoll_ctl(srv->epfd, EPOLL_CTL_ADD, c->fd, &e);
+    }
     return epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->fd, &e);
 }
 
@@ -333,7 +341,16 @@ static void *worker_main(void *arg)
         c->next = NULL;
         pthread_mutex_unlock(&srv->mu);
 
-        run_handler(srv, c);
+        if (c->hs_job) {
+            /* Handshake crypto (ECDHE, signatures) runs here, on all cores. */
+            c->hs_io = brski_tls_handshake(c->tls);
+            c->hs_chain = BRSKI_OK;
+            if (c->hs_io == BRSKI_TLS_IO_OK) {
+                c->hs_chain = brski_tls_peer_chain(c->tls, &c->peer, &c->chain);
+            }
+        } else {
+            run_handler(srv, c);
+        }
 
         pthread_mutex_lock(&srv->mu);
         c->next = srv->done_head;
@@ -348,8 +365,12 @@ static void *worker_main(void *arg)
 
 static void submit(brski_server *srv, conn *c)
 {
-    c->state = CONN_WORK;
-    (void)want(srv, c, 0);
+    c->state = CONN_WORK; /* the loop leaves |c| alone until the worker is done */
+    if (c->in_epoll) {
+        /* Out of epoll meanwhile: a hang-up would otherwise wake the loop again and again. */
+        (void)epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        c->in_epoll = false;
+    }
     pthread_mutex_lock(&srv->mu);
     c->next = NULL;
     if (srv->work_tail != NULL) {
@@ -449,21 +470,9 @@ static void drive(brski_server *srv, conn *c)
 
         switch (c->state) {
         case CONN_HANDSHAKE:
-            io = brski_tls_handshake(c->tls);
-            if (io == BRSKI_TLS_IO_OK) {
-                if (brski_tls_peer_chain(c->tls, &c->peer, &c->chain) != BRSKI_OK) {
-                    conn_close(srv, c, "peer chain over limits");
-                    return;
-                }
-                c->state = CONN_READ;
-                continue;
-            }
-            if (io == BRSKI_TLS_IO_WANT_READ || io == BRSKI_TLS_IO_WANT_WRITE) {
-                (void)want(srv, c, io == BRSKI_TLS_IO_WANT_READ ? EPOLLIN : EPOLLOUT);
-                return;
-            }
-            brski_log(BRSKI_LOG_INFO, "http: %s: TLS handshake failed", c->peer.addr);
-            conn_close(srv, c, NULL);
+            /* The socket is ready: the next handshake step goes to a worker. */
+            c->hs_job = true;
+            submit(srv, c);
             return;
         case CONN_READ: {
             int status = 0;
@@ -631,11 +640,15 @@ static void accept_all(brski_server *srv)
         e.events = EPOLLIN;
         e.data.ptr = c;
         c->events = EPOLLIN;
+        c->in_epoll = true;
         if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &e) != 0) {
             conn_close(srv, c, "epoll");
             continue;
         }
-        drive(srv, c);
+        if (c->tls == NULL) {
+            drive(srv, c);
+        }
+        /* TLS: the first handshake step waits until the ClientHello is readable. */
     }
 }
 
@@ -664,6 +677,31 @@ static void expire(brski_server *srv)
     }
 }
 
+/* Loop side of a handshake step that ran on a worker; may free |c|. */
+static void handshake_done(brski_server *srv, conn *c)
+{
+    brski_tls_io io = c->hs_io;
+
+    c->hs_job = false;
+    if (io == BRSKI_TLS_IO_OK) {
+        if (c->hs_chain != BRSKI_OK) {
+            conn_close(srv, c, "peer chain over limits");
+            return;
+        }
+        c->state = CONN_READ;
+        drive(srv, c);
+        return;
+    }
+    if (io == BRSKI_TLS_IO_WANT_READ || io == BRSKI_TLS_IO_WANT_WRITE) {
+        /* Wait for the peer; the deadline set at accept still holds. */
+        c->state = CONN_HANDSHAKE;
+        (void)want(srv, c, io == BRSKI_TLS_IO_WANT_READ ? EPOLLIN : EPOLLOUT);
+        return;
+    }
+    brski_log(BRSKI_LOG_INFO, "http: %s: TLS handshake failed", c->peer.addr);
+    conn_close(srv, c, NULL);
+}
+
 static void collect_done(brski_server *srv)
 {
     conn *list;
@@ -679,6 +717,10 @@ static void collect_done(brski_server *srv)
         conn *c = list;
         list = c->next;
         c->next = NULL;
+        if (c->hs_job) {
+            handshake_done(srv, c);
+            continue;
+        }
         start_write(srv, c);
         drive(srv, c);
     }
@@ -1181,4 +1223,161 @@ void brski_http_client_free(brski_http_client *cl)
     }
     client_disconnect(cl);
     free(cl);
+}
+
+/* --- connection pool --- */
+
+typedef struct pool_entry {
+    brski_http_client *cl;
+    int64_t idle_since_ms;
+    struct pool_entry *next;
+} pool_entry;
+
+struct brski_http_pool {
+    brski_tls_ctx *tls;
+    unsigned timeout_ms;
+    unsigned max_idle;
+    unsigned max_idle_ms;
+    pthread_mutex_t mu;
+    pool_entry *idle; /* most recently used first */
+    unsigned n_idle;
+    unsigned connects; /* TCP connections opened by requests so far */
+};
+
+brski_err brski_http_pool_new(brski_tls_ctx *tls, unsigned timeout_ms, unsigned max_idle,
+                              unsigned max_idle_ms, brski_http_pool **out)
+{
+    brski_http_pool *p;
+
+    *out = NULL;
+    if (timeout_ms == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    p->tls = tls;
+    p->timeout_ms = timeout_ms;
+    p->max_idle = max_idle;
+    p->max_idle_ms = max_idle_ms;
+    pthread_mutex_init(&p->mu, NULL);
+    *out = p;
+    return BRSKI_OK;
+}
+
+/* Takes an idle client for |host|:|port| out of the pool; stale ones are freed. */
+static brski_http_client *pool_take(brski_http_pool *p, const char *host, uint16_t port)
+{
+    pool_entry **pp;
+    brski_http_client *found = NULL;
+    pool_entry *stale = NULL;
+    int64_t t = now_ms();
+
+    pthread_mutex_lock(&p->mu);
+    pp = &p->idle;
+    while (*pp != NULL) {
+        pool_entry *e = *pp;
+        if (t - e->idle_since_ms > (int64_t)p->max_idle_ms) {
+            *pp = e->next;
+            p->n_idle--;
+            e->next = stale;
+            stale = e;
+            continue;
+        }
+        if (found == NULL && e->cl->port == port && strcmp(e->cl->host, host) == 0) {
+            *pp = e->next;
+            p->n_idle--;
+            found = e->cl;
+            free(e);
+            continue;
+        }
+        pp = &e->next;
+    }
+    pthread_mutex_unlock(&p->mu);
+    while (stale != NULL) {
+        pool_entry *e = stale;
+        stale = e->next;
+        brski_http_client_free(e->cl);
+        free(e);
+    }
+    return found;
+}
+
+/*
+ * Returns |cl| to the pool when it can carry another request, else frees it.
+ * |opened|: connections it opened during the request just made.
+ */
+static void pool_give(brski_http_pool *p, brski_http_client *cl, unsigned opened)
+{
+    pool_entry *e = NULL;
+
+    if (cl->fd >= 0 && cl->reusable) {
+        e = calloc(1, sizeof(*e));
+    }
+    pthread_mutex_lock(&p->mu);
+    p->connects += opened;
+    if (e != NULL && p->n_idle < p->max_idle) {
+        e->cl = cl;
+        e->idle_since_ms = now_ms();
+        e->next = p->idle;
+        p->idle = e;
+        p->n_idle++;
+        cl = NULL;
+        e = NULL;
+    }
+    pthread_mutex_unlock(&p->mu);
+    free(e);
+    brski_http_client_free(cl);
+}
+
+brski_err brski_http_pool_request(brski_http_pool *pool, const char *host, uint16_t port,
+                                  const brski_http_msg *req, size_t max_body,
+                                  brski_http_msg *resp)
+{
+    brski_http_client *cl;
+    unsigned before;
+    brski_err rv;
+
+    if (host == NULL) {
+        brski_http_msg_init(resp, max_body);
+        return BRSKI_ERR_ARG;
+    }
+    cl = pool_take(pool, host, port);
+    if (cl == NULL) {
+        rv = brski_http_client_new(pool->tls, host, port, pool->timeout_ms, &cl);
+        if (rv != BRSKI_OK) {
+            brski_http_msg_init(resp, max_body);
+            return rv;
+        }
+    }
+    before = cl->connects;
+    rv = brski_http_client_request(cl, req, max_body, resp);
+    pool_give(pool, cl, cl->connects - before);
+    return rv;
+}
+
+unsigned brski_http_pool_connects(brski_http_pool *pool)
+{
+    unsigned n;
+
+    pthread_mutex_lock(&pool->mu);
+    n = pool->connects;
+    pthread_mutex_unlock(&pool->mu);
+    return n;
+}
+
+void brski_http_pool_free(brski_http_pool *pool)
+{
+    if (pool == NULL) {
+        return;
+    }
+    while (pool->idle != NULL) {
+        pool_entry *e = pool->idle;
+        pool->idle = e->next;
+        brski_http_client_free(e->cl);
+        free(e);
+    }
+    pthread_mutex_destroy(&pool->mu);
+    free(pool);
 }

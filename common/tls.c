@@ -168,6 +168,22 @@ static brski_err ctx_new(bool server, brski_tls_ctx **out)
         free(t);
         return BRSKI_ERR_INTERNAL;
     }
+    /*
+     * Client key share: X25519 first (RFC 8446 9.1: SHOULD support it), then
+     * the mandatory secp256r1 and secp384r1. X25519 costs a fraction of a
+     * P-256 key agreement on both ends; a server without it answers with a
+     * HelloRetryRequest for P-256. Servers keep wolfSSL's default and take
+     * whichever supported share the client sent, so no client pays a retry.
+     */
+    if (!server) {
+        int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
+        if (wolfSSL_CTX_set_groups(t->ctx, groups, (int)(sizeof(groups) / sizeof(groups[0]))) !=
+            WOLFSSL_SUCCESS) {
+            wolfSSL_CTX_free(t->ctx);
+            free(t);
+            return BRSKI_ERR_INTERNAL;
+        }
+    }
     t->server = server;
     *out = t;
     return BRSKI_OK;
@@ -417,6 +433,12 @@ brski_err brski_tls_peer_chain(brski_tls_conn *c, brski_http_peer *peer, brski_b
 const char *brski_tls_version(brski_tls_conn *c)
 {
     return wolfSSL_get_version(c->ssl);
+}
+
+const char *brski_tls_group(brski_tls_conn *c)
+{
+    const char *name = wolfSSL_get_curve_name(c->ssl);
+    return name != NULL ? name : "";
 }
 
 void brski_tls_thread_cleanup(void)

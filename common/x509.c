@@ -21,6 +21,7 @@
 #include "brski/der.h"
 #include "brski/log.h"
 #include "brski/signer.h"
+#include "brski/verify_cache.h"
 
 #define OID_EC_PUBKEY BRSKI_OID_EC_PUBKEY
 #define OID_RSA BRSKI_OID_RSA_ENCRYPTION
@@ -511,8 +512,8 @@ static brski_err verify_rsa(const spki_parts *sp, brski_sig_alg alg, brski_slice
     return rv;
 }
 
-brski_err brski_pubkey_verify(brski_slice spki, brski_sig_alg alg, brski_sig_format fmt,
-                              brski_slice msg, brski_slice sig)
+static brski_err pubkey_verify(brski_slice spki, brski_sig_alg alg, brski_sig_format fmt,
+                               brski_slice msg, brski_slice sig)
 {
     spki_parts sp;
     if (parse_spki(spki, &sp) != BRSKI_OK) {
@@ -549,6 +550,23 @@ brski_err brski_pubkey_verify(brski_slice spki, brski_sig_alg alg, brski_sig_for
     default:
         return BRSKI_ERR_UNSUPPORTED;
     }
+}
+
+brski_err brski_pubkey_verify(brski_slice spki, brski_sig_alg alg, brski_sig_format fmt,
+                              brski_slice msg, brski_slice sig)
+{
+    uint8_t key[BRSKI_VERIFY_CACHE_KEY];
+    brski_err rv;
+
+    /* The same signature is often checked again: see brski/verify_cache.h. */
+    if (brski_verify_cache_hit(spki, (int)alg, (int)fmt, msg, sig, key)) {
+        return BRSKI_OK;
+    }
+    rv = pubkey_verify(spki, alg, fmt, msg, sig);
+    if (rv == BRSKI_OK) {
+        brski_verify_cache_add(key);
+    }
+    return rv;
 }
 
 brski_err brski_cert_verify_signed_by(const brski_cert *child, const brski_cert *issuer)

@@ -57,6 +57,8 @@
 #define REG_CT_CERTS "application/pkcs7-mime; smime-type=certs-only"
 #define REG_MAX_ALLOW 1024u
 #define REG_MASA_TIMEOUT_MS 10000u
+#define REG_MASA_POOL_IDLE 16u       /* idle keep-alive connections kept to MASAs */
+#define REG_MASA_POOL_IDLE_MS 5000u  /* below the MASA server's idle timeout */
 
 typedef struct reg_ctx {
     brski_store *store;
@@ -70,6 +72,7 @@ typedef struct reg_ctx {
     brski_est_ca est;
     brski_buf csrattrs;       /* DER served at /csrattrs */
     brski_tls_ctx *masa_tls;  /* client context towards the MASA */
+    brski_http_pool *masa_pool; /* keep-alive connections to MASAs, over masa_tls */
     char masa_url[256];       /* override; "" uses the IDevID extension */
     bool allow_list;
     char (*allowed)[BRSKI_VOUCHER_MAX_SERIAL + 1];
@@ -261,7 +264,6 @@ static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, const
         snprintf(why, cap, "RFC 8995 2.3.2: no usable MASA URL for this IDevID");
         return 403;
     }
-    brski_http_client *cl = NULL;
     brski_http_msg req;
     brski_http_msg_init(&req, BRSKI_MAX_BODY);
     brski_http_msg_init(mresp, BRSKI_MAX_BODY);
@@ -271,12 +273,8 @@ static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, const
     snprintf(req.accept, sizeof(req.accept), "%s", ctype);
     brski_err rv = brski_buf_append(&req.body, rvr.p, rvr.len);
     if (rv == BRSKI_OK) {
-        rv = brski_http_client_new(r->masa_tls, host, port, REG_MASA_TIMEOUT_MS, &cl);
+        rv = brski_http_pool_request(r->masa_pool, host, port, &req, BRSKI_MAX_BODY, mresp);
     }
-    if (rv == BRSKI_OK) {
-        rv = brski_http_client_request(cl, &req, BRSKI_MAX_BODY, mresp);
-    }
-    brski_http_client_free(cl);
     brski_http_msg_clear(&req);
     if (rv != BRSKI_OK) {
         snprintf(why, cap, "MASA %s:%u unreachable or not trusted: %s", host, (unsigned)port,
@@ -982,6 +980,7 @@ static int load_allowed(reg_ctx *r, brski_config *cfg, const char *file)
 static void reg_free(reg_ctx *r)
 {
     free(r->allowed);
+    brski_http_pool_free(r->masa_pool);
     brski_tls_ctx_free(r->masa_tls);
     brski_buf_clear(&r->csrattrs);
     brski_cert_clear(&r->ca);
@@ -1137,6 +1136,8 @@ int registrar_cmd_serve(int argc, char **argv)
         goto done;
     }
     if (brski_tls_client_new(tls_cert, tls_key, masa_pin, &r, &r.masa_tls) != BRSKI_OK ||
+        brski_http_pool_new(r.masa_tls, REG_MASA_TIMEOUT_MS, REG_MASA_POOL_IDLE,
+                            REG_MASA_POOL_IDLE_MS, &r.masa_pool) != BRSKI_OK ||
         brski_tls_server_new(tls_cert, tls_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &tls) !=
             BRSKI_OK) {
         fprintf(stderr, "brski-registrar serve: cannot set up TLS from tls_cert/tls_key\n");

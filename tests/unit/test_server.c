@@ -671,6 +671,208 @@ static void test_server_tls_refuses_key_readable_by_others(void **state)
     assert_null(ctx);
 }
 
+/* --- connection pool (the registrar's connections to MASAs) --- */
+
+typedef struct {
+    brski_http_pool *pool;
+    int ok;
+} pool_job;
+
+static void *pool_client(void *arg)
+{
+    pool_job *j = arg;
+
+    for (int i = 0; i < 5; i++) {
+        brski_http_msg req, resp;
+        brski_http_msg_init(&req, 0);
+        req.method = BRSKI_METHOD_GET;
+        (void)snprintf(req.path, sizeof(req.path), "/whoami");
+        brski_err rv = brski_http_pool_request(j->pool, "127.0.0.1", port, &req, 4096, &resp);
+        /* The client certificate travels on every pooled connection. */
+        if (rv == BRSKI_OK && resp.status == 200 && resp.body.len > 0 &&
+            strstr((const char *)resp.body.p, "certs=1 leaf=") != NULL) {
+            j->ok++;
+        }
+        brski_http_msg_clear(&req);
+        brski_http_msg_clear(&resp);
+    }
+    brski_tls_thread_cleanup();
+    return NULL;
+}
+
+static void test_server_pool_reuses_connections_from_threads_and_pins_each(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_http_pool *pool = NULL;
+    pthread_t t[4];
+    pool_job j[4];
+    brski_http_msg req, resp;
+    char other[300];
+    int total = 0;
+    (void)state;
+
+    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, pin_to_file, srv_der, &ctx), BRSKI_OK);
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
+    for (int i = 0; i < 4; i++) {
+        j[i].pool = pool;
+        j[i].ok = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, pool_client, &j[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        total += j[i].ok;
+    }
+    assert_int_equal(total, 20);
+    /* 20 requests, at most one connection per concurrent thread. */
+    assert_true(brski_http_pool_connects(pool) >= 1);
+    assert_true(brski_http_pool_connects(pool) <= 4);
+    brski_http_pool_free(pool);
+    brski_tls_ctx_free(ctx);
+
+    /* Pinned to another certificate: every attempt handshakes and is refused. */
+    (void)snprintf(other, sizeof(other), "%s/cli-pool.der", dir);
+    assert_int_equal(sh("openssl x509 -in %s -outform DER -out %s", cli_crt, other), 0);
+    assert_int_equal(brski_tls_client_new(NULL, NULL, pin_to_file, other, &ctx), BRSKI_OK);
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/peer");
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(brski_http_pool_request(pool, "127.0.0.1", port, &req, 4096, &resp),
+                         BRSKI_ERR_AUTH);
+        brski_http_msg_clear(&resp);
+    }
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_msg_clear(&req);
+    brski_http_pool_free(pool);
+    brski_tls_ctx_free(ctx);
+}
+
+static void pool_get_peer(brski_http_pool *pool)
+{
+    brski_http_msg req, resp;
+
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/peer");
+    assert_int_equal(brski_http_pool_request(pool, "127.0.0.1", port, &req, 4096, &resp),
+                     BRSKI_OK);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.body.len, strlen("certs=0 leaf=0"));
+    brski_http_msg_clear(&resp);
+    brski_http_msg_clear(&req);
+}
+
+static void test_server_pool_replaces_closed_and_stale_connections(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_http_pool *pool = NULL;
+    brski_server_stats before, now;
+    (void)state;
+
+    assert_int_equal(brski_tls_client_new(NULL, NULL, NULL, NULL, &ctx), BRSKI_OK);
+    /* The server closes idle connections after 1 s: the pool reconnects once. */
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
+    brski_server_get_stats(srv, &before);
+    pool_get_peer(pool);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 1);
+    for (int i = 0; i < 100; i++) {
+        brski_server_get_stats(srv, &now);
+        if (now.timeouts > before.timeouts) {
+            break;
+        }
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    assert_true(now.timeouts > before.timeouts);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_pool_free(pool);
+
+    /* Idle longer than max_idle_ms: closed by the pool instead of reused. */
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 50, &pool), BRSKI_OK);
+    pool_get_peer(pool);
+    nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_pool_free(pool);
+
+    /* max_idle 0: nothing is kept. */
+    assert_int_equal(brski_http_pool_new(ctx, 5000, 0, 60000, &pool), BRSKI_OK);
+    pool_get_peer(pool);
+    pool_get_peer(pool);
+    assert_int_equal(brski_http_pool_connects(pool), 2);
+    brski_http_pool_free(pool);
+    brski_tls_ctx_free(ctx);
+}
+
+/*
+ * Key exchange: our client offers an X25519 key share first; a server
+ * without X25519 gets P-256 after a HelloRetryRequest; our server takes a
+ * P-256 share as sent (no retry forced on clients that prefer P-256).
+ */
+static void test_server_key_exchange_groups(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_tls_conn *c;
+    brski_http_client *cl = NULL;
+    brski_http_msg req, resp;
+    char log_path[300], line[256];
+    unsigned sport = 0;
+    FILE *f;
+    int fd;
+    (void)state;
+
+    assert_int_equal(brski_tls_client_new(NULL, NULL, NULL, NULL, &ctx), BRSKI_OK);
+    c = raw_connect(ctx, &fd);
+    assert_string_equal(brski_tls_group(c), "X25519");
+    assert_string_equal(brski_tls_version(c), "TLSv1.3");
+    brski_tls_conn_free(c);
+    close(fd);
+
+    /* openssl s_client offering only P-256: served without a retry. */
+    const char *out = run("printf 'GET /peer HTTP/1.1\\r\\nHost: x\\r\\nConnection: close"
+                          "\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:%u "
+                          "-tls1_3 -groups P-256 -ign_eof 2>&1",
+                          (unsigned)port);
+    assert_non_null(strstr(out, "HTTP/1.1 200 OK"));
+    assert_non_null(strstr(out, "prime256v1"));
+
+    /* A server with P-256 only (openssl s_server on a free port). */
+    (void)snprintf(log_path, sizeof(log_path), "%s/s_server.out", dir);
+    assert_int_equal(sh("(timeout 20 openssl s_server -accept 127.0.0.1:0 -cert %s -key %s "
+                        "-groups P-256 -naccept 1 -www >%s 2>&1 &)",
+                        srv_crt, srv_key, log_path),
+                     0);
+    for (int i = 0; i < 100 && sport == 0; i++) {
+        f = fopen(log_path, "r");
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+            (void)sscanf(line, "ACCEPT 127.0.0.1:%u", &sport);
+        }
+        if (f != NULL) {
+            fclose(f);
+        }
+        if (sport == 0) {
+            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        }
+    }
+    assert_true(sport > 0 && sport < 65536);
+    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", (uint16_t)sport, 5000, &cl),
+                     BRSKI_OK);
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/");
+    assert_int_equal(brski_http_client_request(cl, &req, 1 << 16, &resp), BRSKI_OK);
+    /* The page echoes the server's command line: this was the P-256-only server. */
+    assert_int_equal(resp.status, 200);
+    assert_true(resp.body.len > 0);
+    assert_non_null(strstr((const char *)resp.body.p, "-groups P-256"));
+    brski_http_msg_clear(&resp);
+    brski_http_msg_clear(&req);
+    brski_http_client_free(cl);
+    brski_tls_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -683,6 +885,9 @@ int main(void)
         cmocka_unit_test(test_server_openssl_s_client_tls12_and_tls13),
         cmocka_unit_test(test_server_serves_20_clients_concurrently),
         cmocka_unit_test(test_server_tls_refuses_key_readable_by_others),
+        cmocka_unit_test(test_server_pool_reuses_connections_from_threads_and_pins_each),
+        cmocka_unit_test(test_server_pool_replaces_closed_and_stale_connections),
+        cmocka_unit_test(test_server_key_exchange_groups),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

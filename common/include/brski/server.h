@@ -2,10 +2,11 @@
  * HTTPS server (non-blocking epoll loop + worker threads) and a blocking
  * HTTPS client with keep-alive reuse.
  *
- * The loop thread does all socket and TLS I/O and request framing; complete
- * requests go to a pool of worker threads that run the route handlers, so
- * slow handlers (signing, database) do not stall other connections and both
- * cores are used. Each connection has one deadline: |read_timeout_ms| from
+ * The loop thread does the socket and TLS record I/O and request framing;
+ * TLS handshake steps (each run when the socket is ready, so they never block)
+ * and complete requests go to a pool of worker threads, so handshake crypto
+ * and slow handlers (signing, database) do not stall other connections and
+ * all cores are used. Each connection has one deadline: |read_timeout_ms| from
  * the start of a request (or from accept), not extended by trickling bytes,
  * so slow senders are closed on time (TESTING.md D2). One log line per
  * request: peer, method, path, status, reason, milliseconds.
@@ -118,5 +119,37 @@ BRSKI_MUST_USE brski_err brski_http_client_peer(brski_http_client *cl, brski_htt
 unsigned brski_http_client_connects(const brski_http_client *cl);
 
 void brski_http_client_free(brski_http_client *cl);
+
+/* --- connection pool (thread-safe) --- */
+
+typedef struct brski_http_pool brski_http_pool;
+
+/*
+ * A pool of keep-alive client connections over |tls| (borrowed; NULL: plain
+ * HTTP), for a server that calls another one from several worker threads (the
+ * registrar calling MASAs). At most |max_idle| idle connections are kept per
+ * pool; an idle connection unused for |max_idle_ms| is closed instead of
+ * reused (stay below the peer's idle timeout). Every new connection does a
+ * full handshake, so the context's pin check applies to each. _NOMEM, _ARG.
+ */
+BRSKI_MUST_USE brski_err brski_http_pool_new(brski_tls_ctx *tls, unsigned timeout_ms,
+                                             unsigned max_idle, unsigned max_idle_ms,
+                                             brski_http_pool **out);
+
+/*
+ * As brski_http_client_request() towards |host|:|port|, on an idle pooled
+ * connection to that server when there is one (reconnecting once when it turns
+ * out closed before any response byte), else on a new one. The connection
+ * goes back to the pool only after a complete response that allows keep-alive.
+ */
+BRSKI_MUST_USE brski_err brski_http_pool_request(brski_http_pool *pool, const char *host,
+                                                 uint16_t port, const brski_http_msg *req,
+                                                 size_t max_body, brski_http_msg *resp);
+
+/* TCP connections the pool has opened so far (to check reuse). */
+unsigned brski_http_pool_connects(brski_http_pool *pool);
+
+/* Closes the idle connections and frees |pool| (no request may be running). */
+void brski_http_pool_free(brski_http_pool *pool);
 
 #endif

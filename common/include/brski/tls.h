@@ -104,4 +104,7 @@ void brski_tls_thread_cleanup(void);
 /* Negotiated version text, e.g. "TLSv1.3". */
 const char *brski_tls_version(brski_tls_conn *c);
 
+/* Key exchange group of the handshake, e.g. "X25519", "SECP256R1"; "" if none. */
+const char *brski_tls_group(brski_tls_conn *c);
+
 #endif
