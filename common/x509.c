@@ -20,6 +20,7 @@
 #include "brski/codec.h"
 #include "brski/der.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/signer.h"
 
 #define OID_EC_PUBKEY BRSKI_OID_EC_PUBKEY
@@ -518,6 +519,7 @@ brski_err brski_pubkey_verify(brski_slice spki, brski_sig_alg alg, brski_sig_for
     if (parse_spki(spki, &sp) != BRSKI_OK) {
         return BRSKI_ERR_MALFORMED;
     }
+    brski_opcount_add(BRSKI_OP_VERIFY, brski_opcount_alg(sp.type, sp.bits));
     if (msg.p == NULL) {
         msg.p = (const uint8_t *)"";
     }

@@ -24,6 +24,7 @@
 #include "brski/file.h"
 #include "brski/http.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/server.h"
 #include "brski/signer.h"
 #include "brski/tls.h"
@@ -424,6 +425,7 @@ static brski_err build_pvr(enroll_run *r, brski_buf *cms)
                 brski_err_str(rv));
         return rv;
     }
+    brski_opcount_msg(BRSKI_MSG_PVR, cms->len);
     step(r, "pvr", "voucher-request signed with the IDevID (%zu bytes, nonce %s)", cms->len,
          (const char *)r->nonce.p);
     return BRSKI_OK;
@@ -475,6 +477,7 @@ static brski_err request_voucher(enroll_run *r, brski_slice pvr)
         set_why(r->why, r->why_cap, "voucher", "%s", brski_err_str(rv));
         return rv;
     }
+    brski_opcount_msg(BRSKI_MSG_VOUCHER, r->voucher_cms.len);
     step(r, "voucher", "received a signed voucher (%zu bytes)", r->voucher_cms.len);
     return BRSKI_OK;
 }
@@ -799,6 +802,7 @@ static brski_err enroll_est(enroll_run *r)
     step(r, "csr", "new %s key, CSR for serialNumber=%s (%zu bytes)", brski_key_alg_name(alg),
          r->serial, csr.len);
     stepname = "simpleenroll";
+    brski_opcount_msg(BRSKI_MSG_CSR, body.len);
     rv = http_do(r, BRSKI_METHOD_POST, ENROLL_PATH, "application/pkcs10",
                  "application/pkcs7-mime", brski_buf_slice(&body), BRSKI_MAX_BODY, &resp);
     if (rv != BRSKI_OK) {
@@ -826,6 +830,7 @@ static brski_err enroll_est(enroll_run *r)
                 brski_err_str(rv));
         goto done;
     }
+    brski_opcount_msg(BRSKI_MSG_CERT, resp.body.len);
     step(r, "simpleenroll", "LDevID received (%zu bytes)", r->ldevid_der.len);
     rv = BRSKI_OK;
 done:
