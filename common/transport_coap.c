@@ -212,6 +212,35 @@ static const brski_coap_resource *find_resource(const brski_coap_server *s, coap
     return NULL;
 }
 
+/* True when |res| can answer in Content-Format |cf| (|ct_out| or one of |ct_alt|). */
+static bool resource_produces(const brski_coap_resource *res, int cf)
+{
+    if (cf == res->ct_out) {
+        return true;
+    }
+    for (size_t i = 0; res->ct_alt != NULL && res->ct_alt[i] != BRSKI_CF_NONE; i++) {
+        if (res->ct_alt[i] == cf) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The Content-Format of a response: the handler's choice in |ctype| (a
+ * decimal the resource produces), else |ct_out|, else text/plain.
+ */
+static uint16_t response_cf(const brski_coap_resource *res, const char *ctype)
+{
+    char *end = NULL;
+    long v = ctype[0] >= '0' && ctype[0] <= '9' ? strtol(ctype, &end, 10) : -1;
+    if (end != NULL && *end == '\0' && v <= 65535 && resource_produces(res, (int)v)) {
+        return (uint16_t)v;
+    }
+    return res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
+                                        : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+}
+
 static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -233,7 +262,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         return;
     }
     int accept = request_cf(req, COAP_OPTION_ACCEPT);
-    if (accept != BRSKI_CF_NONE && accept != res->ct_out) {
+    if (accept != BRSKI_CF_NONE && !resource_produces(res, accept)) {
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
         return;
     }
@@ -300,8 +329,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
                 set_error(resp, 500, "out of memory");
             } else {
                 memcpy(copy, rs->body.p, blen);
-                uint16_t ct = res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
-                                                           : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+                uint16_t ct = response_cf(res, rs->ctype);
                 if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, blen,
                                                   copy, release_body, copy)) {
                     set_error(resp, 500, "cannot send response");
@@ -360,8 +388,16 @@ static brski_err add_resources(brski_coap_server *s)
             }
         }
         char v[COAP_MAX_RT];
-        if (e->ct_out != BRSKI_CF_NONE) {
+        if (e->ct_out != BRSKI_CF_NONE && e->ct_alt == NULL) {
             snprintf(v, sizeof(v), "%d", e->ct_out);
+            (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
+        } else if (e->ct_out != BRSKI_CF_NONE) {
+            /* RFC 7252 7.2.1: several formats as a quoted space-separated list. */
+            size_t k = (size_t)snprintf(v, sizeof(v), "\"%d", e->ct_out);
+            for (size_t j = 0; e->ct_alt[j] != BRSKI_CF_NONE && k + 8 < sizeof(v); j++) {
+                k += (size_t)snprintf(v + k, sizeof(v) - k, " %d", e->ct_alt[j]);
+            }
+            snprintf(v + k, sizeof(v) - k, "\"");
             (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
         }
         if (e->rt != NULL) {
@@ -513,4 +549,421 @@ void brski_coap_server_free(brski_coap_server *s)
 uint64_t brski_coap_server_requests(const brski_coap_server *s)
 {
     return (uint64_t)atomic_load(&s->requests);
+}
+
+/* ==== CoAPS client (the pledge side; see coap.h) ==== */
+
+#include <time.h>
+
+#define COAP_CLIENT_DEFAULT_TIMEOUT_MS 30000u
+#define COAP_CLIENT_SLICE_MS 50u
+
+struct brski_coap_client {
+    coap_context_t *ctx;
+    coap_session_t *sess;
+    unsigned timeout_ms;
+    size_t max_response;
+    unsigned block_szx;         /* 0..6 when block_set */
+    bool block_set;
+    bool connected;             /* DTLS handshake done */
+    bool broken;                /* session failed: no more requests */
+    brski_err fail;             /* why the session or request failed */
+    coap_peer_chain server;     /* server chain, leaf first */
+    /* the request in flight */
+    uint8_t token[8];
+    size_t token_len;
+    bool waiting;
+    bool done;
+    brski_coap_response *resp;
+};
+
+void brski_coap_response_init(brski_coap_response *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->cf = BRSKI_CF_NONE;
+    brski_buf_init(&r->body, BRSKI_COAP_CLIENT_MAX_RESPONSE);
+}
+
+void brski_coap_response_clear(brski_coap_response *r)
+{
+    brski_buf_clear(&r->body);
+}
+
+static uint64_t client_now_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static brski_coap_client *client_of(coap_session_t *sess)
+{
+    return coap_get_app_data(coap_session_get_context(sess));
+}
+
+static void client_fail(brski_coap_client *c, brski_err rv)
+{
+    if (!c->broken) {
+        c->fail = rv;
+    }
+    c->broken = true;
+    c->done = true;
+}
+
+static int client_on_event(coap_session_t *sess, const coap_event_t ev)
+{
+    brski_coap_client *c = client_of(sess);
+    if (c == NULL) {
+        return 0;
+    }
+    switch (ev) {
+    case COAP_EVENT_DTLS_CONNECTED:
+        c->connected = true;
+        break;
+    case COAP_EVENT_DTLS_CLOSED:
+    case COAP_EVENT_DTLS_ERROR:
+    case COAP_EVENT_SESSION_FAILED:
+        client_fail(c, c->connected ? BRSKI_ERR_IO : BRSKI_ERR_AUTH);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static void client_on_nack(coap_session_t *sess, const coap_pdu_t *sent,
+                           const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+    (void)sent;
+    (void)mid;
+    brski_coap_client *c = client_of(sess);
+    if (c == NULL) {
+        return;
+    }
+    switch (reason) {
+    case COAP_NACK_TOO_MANY_RETRIES:
+        brski_log(BRSKI_LOG_WARN, "coap client: RFC 7252 4.2: no ACK after the retransmissions");
+        client_fail(c, BRSKI_ERR_TIMEOUT);
+        break;
+    case COAP_NACK_TLS_FAILED:
+        client_fail(c, c->connected ? BRSKI_ERR_IO : BRSKI_ERR_AUTH);
+        break;
+    case COAP_NACK_RST:
+        brski_log(BRSKI_LOG_WARN, "coap client: the server answered with RST");
+        client_fail(c, BRSKI_ERR_IO);
+        break;
+    default:
+        client_fail(c, BRSKI_ERR_IO);
+        break;
+    }
+}
+
+/*
+ * Each block arrives here (COAP_BLOCK_USE_LIBCOAP without SINGLE_BODY), so the
+ * cap holds before libcoap assembles anything large.
+ */
+static coap_response_t client_on_response(coap_session_t *sess, const coap_pdu_t *sent,
+                                          const coap_pdu_t *recv, const coap_mid_t mid)
+{
+    (void)sent;
+    (void)mid;
+    brski_coap_client *c = client_of(sess);
+    if (c == NULL || !c->waiting || c->done) {
+        return COAP_RESPONSE_OK;
+    }
+    coap_bin_const_t tok = coap_pdu_get_token(recv);
+    if (tok.length != c->token_len || memcmp(tok.s, c->token, tok.length) != 0) {
+        return COAP_RESPONSE_OK; /* not ours (late duplicate) */
+    }
+    brski_coap_response *r = c->resp;
+    coap_pdu_code_t code = coap_pdu_get_code(recv);
+    r->code = (int)COAP_RESPONSE_CLASS(code) * 100 + (int)(code & 0x1f);
+    r->cf = request_cf(recv, COAP_OPTION_CONTENT_FORMAT);
+    coap_opt_iterator_t it;
+    coap_opt_t *o = coap_check_option(recv, COAP_OPTION_MAXAGE, &it);
+    if (o != NULL) {
+        r->has_max_age = true;
+        r->max_age = coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
+    }
+    size_t len = 0, offset = 0, total = 0;
+    const uint8_t *data = NULL;
+    if (!coap_get_data_large(recv, &len, &data, &offset, &total)) {
+        len = 0;
+        offset = 0;
+        total = 0;
+    }
+    if (total > c->max_response || offset + len > c->max_response) {
+        brski_log(BRSKI_LOG_WARN, "coap client: response larger than %zu bytes", c->max_response);
+        client_fail(c, BRSKI_ERR_TOOBIG);
+        return COAP_RESPONSE_OK;
+    }
+    if (len > 0 && offset == r->body.len) {
+        if (brski_buf_append(&r->body, data, len) != BRSKI_OK) {
+            client_fail(c, BRSKI_ERR_TOOBIG);
+            return COAP_RESPONSE_OK;
+        }
+    } else if (len > 0 && offset > r->body.len) {
+        brski_log(BRSKI_LOG_WARN, "coap client: RFC 7959: block out of order");
+        client_fail(c, BRSKI_ERR_MALFORMED);
+        return COAP_RESPONSE_OK;
+    }
+    coap_block_t b2;
+    memset(&b2, 0, sizeof(b2));
+    bool more = coap_get_block(recv, COAP_OPTION_BLOCK2, &b2) && b2.m;
+    if (!more) {
+        c->done = true;
+    }
+    return COAP_RESPONSE_OK;
+}
+
+/* Runs the I/O loop until |c->done| or the session fails or |deadline| passes. */
+static brski_err client_wait(brski_coap_client *c, uint64_t deadline, const bool *flag)
+{
+    while (!*flag && !c->broken) {
+        uint64_t now = client_now_ms();
+        if (now >= deadline) {
+            return BRSKI_ERR_TIMEOUT;
+        }
+        uint64_t left = deadline - now;
+        uint32_t wait = left < COAP_CLIENT_SLICE_MS ? (uint32_t)left : COAP_CLIENT_SLICE_MS;
+        if (coap_io_process(c->ctx, wait > 0 ? wait : 1) < 0) {
+            client_fail(c, BRSKI_ERR_IO);
+        }
+    }
+    return c->broken ? c->fail : BRSKI_OK;
+}
+
+/* The server's chain from the OpenSSL session; on a client it includes the leaf. */
+static brski_err client_collect_chain(brski_coap_client *c)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    SSL *ssl = coap_session_get_tls(c->sess, &lib);
+    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+        return BRSKI_ERR_INTERNAL;
+    }
+    STACK_OF(X509) *sk = SSL_get_peer_cert_chain(ssl);
+    int n = sk != NULL ? sk_X509_num(sk) : 0;
+    for (int i = 0; i < n; i++) {
+        if (!chain_add(&c->server, sk_X509_value(sk, i))) {
+            return BRSKI_ERR_TOOBIG;
+        }
+    }
+    return c->server.n > 0 ? BRSKI_OK : BRSKI_ERR_AUTH;
+}
+
+brski_err brski_coap_client_new(const brski_coap_client_config *cfg, brski_coap_client **out)
+{
+    *out = NULL;
+    if (cfg == NULL || cfg->host == NULL || cfg->cert_file == NULL || cfg->key_file == NULL ||
+        cfg->port == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    unsigned szx = 0;
+    if (cfg->block_size != 0) {
+        while (szx < 7 && (16u << szx) < cfg->block_size) {
+            szx++;
+        }
+        if (szx > 6 || (16u << szx) != cfg->block_size) {
+            return BRSKI_ERR_ARG;
+        }
+    }
+    coap_address_t addr;
+    if (parse_addr(cfg->host, cfg->port, &addr) != BRSKI_OK) {
+        return BRSKI_ERR_ARG;
+    }
+    pthread_once(&coap_once, coap_init_once);
+    if (!coap_dtls_is_supported()) {
+        return BRSKI_ERR_UNSUPPORTED;
+    }
+    brski_coap_client *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    c->timeout_ms = cfg->timeout_ms != 0 ? cfg->timeout_ms : COAP_CLIENT_DEFAULT_TIMEOUT_MS;
+    c->max_response = cfg->max_response != 0 && cfg->max_response < BRSKI_COAP_CLIENT_MAX_RESPONSE
+                          ? cfg->max_response
+                          : BRSKI_COAP_CLIENT_MAX_RESPONSE;
+    c->block_set = cfg->block_size != 0;
+    c->block_szx = szx;
+    c->ctx = coap_new_context(NULL);
+    if (c->ctx == NULL) {
+        free(c);
+        return BRSKI_ERR_NOMEM;
+    }
+    coap_set_app_data(c->ctx, c);
+    coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP);
+    coap_register_response_handler(c->ctx, client_on_response);
+    coap_register_nack_handler(c->ctx, client_on_nack);
+    coap_register_event_handler(c->ctx, client_on_event);
+
+    coap_dtls_pki_t pki;
+    memset(&pki, 0, sizeof(pki));
+    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+    /*
+     * OpenSSL's path verdict is not ours: the handshake accepts the chain,
+     * |verify| (our policy) decides right after it, before any request.
+     */
+    pki.verify_peer_cert = 0;
+    pki.client_sni = NULL; /* cBRSKI 6.3: the pledge SHOULD NOT send SNI */
+    pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+    pki.pki_key.key.pem.public_cert = cfg->cert_file;
+    pki.pki_key.key.pem.private_key = cfg->key_file;
+    c->sess = coap_new_client_session_pki(c->ctx, NULL, &addr, COAP_PROTO_DTLS, &pki);
+    brski_err rv = BRSKI_OK;
+    if (c->sess == NULL) {
+        brski_log(BRSKI_LOG_ERROR, "coap client: cannot start DTLS with %s / %s", cfg->cert_file,
+                  cfg->key_file);
+        rv = BRSKI_ERR_IO;
+    }
+    if (rv == BRSKI_OK) {
+        rv = client_wait(c, client_now_ms() + c->timeout_ms, &c->connected);
+        if (rv == BRSKI_ERR_TIMEOUT) {
+            brski_log(BRSKI_LOG_WARN, "coap client: no DTLS handshake within %u ms",
+                      c->timeout_ms);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = client_collect_chain(c);
+    }
+    if (rv == BRSKI_OK && cfg->verify != NULL) {
+        brski_http_peer peer;
+        brski_coap_client_peer(c, &peer);
+        if (cfg->verify(cfg->verify_ctx, &peer) != BRSKI_OK) {
+            brski_log(BRSKI_LOG_WARN, "coap client: server certificate refused by policy");
+            rv = BRSKI_ERR_AUTH;
+        }
+    }
+    if (rv != BRSKI_OK) {
+        brski_coap_client_free(c);
+        return rv;
+    }
+    *out = c;
+    return BRSKI_OK;
+}
+
+void brski_coap_client_peer(const brski_coap_client *c, brski_http_peer *peer)
+{
+    memset(peer, 0, sizeof(*peer));
+    const coap_address_t *ra = c->sess != NULL ? coap_session_get_addr_remote(c->sess) : NULL;
+    if (ra != NULL) {
+        (void)coap_print_addr(ra, (unsigned char *)peer->addr, sizeof(peer->addr) - 1);
+    }
+    peer->n_certs = c->server.n;
+    for (size_t i = 0; i < c->server.n; i++) {
+        peer->certs[i] = brski_slice_make(c->server.der[i], c->server.len[i]);
+    }
+}
+
+static bool opt_uint(coap_optlist_t **opts, uint16_t number, unsigned v)
+{
+    uint8_t b[4];
+    coap_optlist_t *o = coap_new_optlist(number, coap_encode_var_safe(b, sizeof(b), v), b);
+    return o != NULL && coap_insert_optlist(opts, o);
+}
+
+/* Uri-Path options, one per segment of |path| (RFC 7252 6.5). */
+static bool opt_path(coap_optlist_t **opts, const char *path)
+{
+    const char *p = path;
+    while (*p != '\0') {
+        while (*p == '/') {
+            p++;
+        }
+        size_t n = strcspn(p, "/");
+        if (n == 0) {
+            break;
+        }
+        if (n > 255) {
+            return false;
+        }
+        coap_optlist_t *o = coap_new_optlist(COAP_OPTION_URI_PATH, n, (const uint8_t *)p);
+        if (o == NULL || !coap_insert_optlist(opts, o)) {
+            return false;
+        }
+        p += n;
+    }
+    return true;
+}
+
+brski_err brski_coap_client_request(brski_coap_client *c, brski_method method,
+                                    const char *path, int cf, int accept, brski_slice body,
+                                    brski_coap_response *resp)
+{
+    brski_coap_response_init(resp);
+    resp->body.max = c->max_response;
+    if (path == NULL || (method != BRSKI_METHOD_GET && method != BRSKI_METHOD_POST) ||
+        cf > 65535 || accept > 65535 || body.len > BRSKI_MAX_BODY) {
+        return BRSKI_ERR_ARG;
+    }
+    if (c->broken) {
+        return BRSKI_ERR_IO;
+    }
+    coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON,
+                                   method == BRSKI_METHOD_GET ? COAP_REQUEST_CODE_GET
+                                                              : COAP_REQUEST_CODE_POST,
+                                   c->sess);
+    if (pdu == NULL) {
+        return BRSKI_ERR_NOMEM;
+    }
+    c->token_len = 0;
+    coap_session_new_token(c->sess, &c->token_len, c->token);
+    coap_optlist_t *opts = NULL;
+    bool ok = coap_add_token(pdu, c->token_len, c->token) && opt_path(&opts, path);
+    if (ok && cf != BRSKI_CF_NONE) {
+        ok = opt_uint(&opts, COAP_OPTION_CONTENT_FORMAT, (unsigned)cf);
+    }
+    if (ok && accept != BRSKI_CF_NONE) {
+        ok = opt_uint(&opts, COAP_OPTION_ACCEPT, (unsigned)accept);
+    }
+    if (ok && c->block_set) {
+        /* RFC 7959 2.4: a Block2 option in the request proposes the block size. */
+        ok = opt_uint(&opts, COAP_OPTION_BLOCK2, c->block_szx);
+    }
+    ok = ok && coap_add_optlist_pdu(pdu, &opts);
+    coap_delete_optlist(opts);
+    if (ok && body.len > 0) {
+        /* libcoap keeps the data until the last Block1 is acknowledged. */
+        uint8_t *copy = malloc(body.len);
+        ok = copy != NULL;
+        if (ok) {
+            memcpy(copy, body.p, body.len);
+            ok = coap_add_data_large_request(c->sess, pdu, body.len, copy, release_body, copy);
+        }
+    }
+    if (!ok) {
+        coap_delete_pdu(pdu);
+        return BRSKI_ERR_NOMEM;
+    }
+    c->resp = resp;
+    c->done = false;
+    c->waiting = true;
+    brski_err rv = BRSKI_OK;
+    if (coap_send(c->sess, pdu) == COAP_INVALID_MID) {
+        client_fail(c, BRSKI_ERR_IO);
+        rv = BRSKI_ERR_IO;
+    }
+    if (rv == BRSKI_OK) {
+        rv = client_wait(c, client_now_ms() + c->timeout_ms, &c->done);
+    }
+    if (rv == BRSKI_ERR_TIMEOUT) {
+        brski_log(BRSKI_LOG_WARN, "coap client: no complete response to %s within %u ms", path,
+                  c->timeout_ms);
+        client_fail(c, BRSKI_ERR_TIMEOUT);
+    }
+    c->waiting = false;
+    c->resp = NULL;
+    return rv;
+}
+
+void brski_coap_client_free(brski_coap_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->sess != NULL) {
+        coap_session_release(c->sess);
+    }
+    coap_free_context(c->ctx);
+    chain_free(&c->server);
+    free(c);
 }

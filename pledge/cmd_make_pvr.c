@@ -16,6 +16,7 @@
 #include "brski/voucher_json.h"
 #include "brski/x509.h"
 #include "cmds.h"
+#include "pvr.h"
 
 static const char usage_text[] =
     "usage: brski-pledge make-pvr --cert C --key K --registrar-cert R [--nonce N]\n"
@@ -85,34 +86,14 @@ int pledge_cmd_make_pvr(int argc, char **argv)
     }
     if (brski_cli_get(o, n, "nonce") != NULL) {
         rv = brski_buf_append_str(&nonce_text, brski_cli_get(o, n, "nonce"));
-    } else {
-        /* RFC 8995 5.2: nonce from a cryptographically strong random source. */
-        uint8_t raw[16];
-        rv = brski_env_random(NULL, raw, sizeof(raw));
         if (rv == BRSKI_OK) {
-            rv = brski_base64_encode(brski_slice_make(raw, sizeof(raw)), &nonce_text);
+            rv = brski_buf_cstr(&nonce_text);
         }
+    } else {
+        rv = pledge_pvr_nonce(&nonce_text);
     }
     if (rv == BRSKI_OK) {
-        rv = brski_buf_cstr(&nonce_text);
-    }
-    v.assertion = BRSKI_ASSERTION_PROXIMITY;
-    brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, brski_env_now(NULL));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_SERIAL_NUMBER, serial);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, (const char *)nonce_text.p);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_bytes(&v, BRSKI_LEAF_PROXIMITY_REGISTRAR_CERT,
-                                     brski_buf_slice(&reg));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_validate(&v);
+        rv = pledge_pvr_model(serial, (const char *)nonce_text.p, brski_buf_slice(&reg), &v);
     }
     if (rv != BRSKI_OK) {
         fprintf(stderr, "make-pvr: invalid voucher-request field: %s\n", brski_err_str(rv));

@@ -1,5 +1,7 @@
 /*
- * enroll.c - the pledge side of BRSKI over HTTPS (RFC 8995 5.1-5.9).
+ * enroll.c - the pledge side of BRSKI (RFC 8995 5.1-5.9) over HTTPS, and of
+ * cBRSKI over CoAPS (draft-ietf-anima-constrained-voucher, RFC 9148): the
+ * steps are written once against the registrar link (link.h).
  *
  * Order of steps (SPEC-NOTES 1.1, Pledge): provisional TLS with the IDevID
  * as client certificate, voucher-request with the registrar's EE
@@ -16,7 +18,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "brski/cms.h"
 #include "brski/codec.h"
 #include "brski/config.h"
 #include "brski/env.h"
@@ -30,16 +31,10 @@
 #include "brski/tls.h"
 #include "brski/voucher.h"
 #include "brski/voucher_accept.h"
-#include "brski/voucher_json.h"
 #include "brski/x509.h"
+#include "link.h"
+#include "pvr.h"
 
-#define PVR_PATH "/.well-known/brski/requestvoucher"
-#define VSTATUS_PATH "/.well-known/brski/voucher_status"
-#define ESTATUS_PATH "/.well-known/brski/enrollstatus"
-#define CACERTS_PATH "/.well-known/est/cacerts"
-#define CSRATTRS_PATH "/.well-known/est/csrattrs"
-#define ENROLL_PATH "/.well-known/est/simpleenroll"
-#define CT_VOUCHER "application/voucher-cms+json"
 #define MAX_RETRIES 5u
 #define MAX_RETRY_AFTER 60u /* RFC 8995 5.6: cap Retry-After at 60 s */
 
@@ -93,8 +88,19 @@ int pledge_enroll_load(const char *path, pledge_enroll_cfg *cfg, char *why, size
         return 2;
     }
     const char *serial = brski_config_get_str(&c, "pledge", "serial", "");
-    const char *reg = brski_config_get(&c, "pledge", "registrar_https");
-    (void)brski_config_get(&c, "pledge", "registrar_coaps"); /* used by the CoAP pledge */
+    const char *transport = brski_config_get_str(&c, "pledge", "transport", "https");
+    const char *reg_https = brski_config_get(&c, "pledge", "registrar_https");
+    const char *reg_coaps = brski_config_get(&c, "pledge", "registrar_coaps");
+    const char *reg_key = "registrar_https";
+    const char *reg = reg_https;
+    if (strcmp(transport, "coap") == 0) {
+        cfg->coap = true;
+        reg_key = "registrar_coaps";
+        reg = reg_coaps;
+    } else if (strcmp(transport, "https") != 0) {
+        set_why(why, why_cap, "config", "[pledge] transport must be https or coap");
+        goto done;
+    }
     if (strlen(serial) >= sizeof(cfg->serial)) {
         set_why(why, why_cap, "config", "[pledge] serial too long");
         goto done;
@@ -120,7 +126,7 @@ int pledge_enroll_load(const char *path, pledge_enroll_cfg *cfg, char *why, size
         }
     }
     if (reg == NULL) {
-        set_why(why, why_cap, "config", "[pledge] registrar_https is missing");
+        set_why(why, why_cap, "config", "[pledge] %s is missing", reg_key);
         goto done;
     }
     {
@@ -129,13 +135,13 @@ int pledge_enroll_load(const char *path, pledge_enroll_cfg *cfg, char *why, size
         unsigned long port;
         size_t hl = colon == NULL ? 0 : (size_t)(colon - reg);
         if (colon == NULL || hl == 0 || hl >= sizeof(cfg->host)) {
-            set_why(why, why_cap, "config", "[pledge] registrar_https must be HOST:PORT");
+            set_why(why, why_cap, "config", "[pledge] %s must be HOST:PORT", reg_key);
             goto done;
         }
         errno = 0;
         port = strtoul(colon + 1, &end, 10);
         if (errno != 0 || end == colon + 1 || *end != '\0' || port == 0 || port > 65535) {
-            set_why(why, why_cap, "config", "[pledge] registrar_https: bad port");
+            set_why(why, why_cap, "config", "[pledge] %s: bad port", reg_key);
             goto done;
         }
         memcpy(cfg->host, reg, hl);
@@ -196,17 +202,15 @@ typedef struct enroll_run {
     FILE *out;
     char *why;
     size_t why_cap;
+    pledge_link link;           /* the registrar link (HTTPS or CoAPS) */
     brski_cert *idevid_chain;   /* leaf first */
     size_t idevid_count;
     char serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
     brski_signer *idevid_key;
-    brski_tls_ctx *tls;
-    brski_http_client *http;
-    brski_buf reg_chain_buf;
     brski_cert reg_chain[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t reg_count;
     brski_buf nonce;
-    brski_buf voucher_cms;
+    brski_buf voucher_signed;   /* as received: CMS or COSE_Sign1 */
     brski_voucher voucher;
     brski_anchor_store pinned;
     char pinned_name[256];
@@ -233,43 +237,17 @@ static void step(enroll_run *r, const char *name, const char *fmt, ...)
     fflush(r->out);
 }
 
-static brski_err http_do(enroll_run *r, brski_method m, const char *path, const char *ctype,
-                         const char *accept, brski_slice body, size_t max_body,
-                         brski_http_msg *resp)
+/* One request over the link; a transport error becomes "STEP: METHOD PATH: error". */
+static brski_err link_do(enroll_run *r, const char *name, pledge_res res, brski_slice body,
+                         pledge_reply *reply)
 {
-    brski_http_msg req;
-    brski_err rv;
-
-    brski_http_msg_init(&req, body.len > 0 ? body.len : 1);
-    req.method = m;
-    (void)snprintf(req.path, sizeof(req.path), "%s", path);
-    if (ctype != NULL) {
-        (void)snprintf(req.ctype, sizeof(req.ctype), "%s", ctype);
+    brski_err rv = r->link.ops->request(&r->link, res, body, reply);
+    if (rv != BRSKI_OK) {
+        set_why(r->why, r->why_cap, name, "%s %s: %s%s%s", r->link.ops->name,
+                r->link.ops->path(res), brski_err_str(rv), reply->text[0] != '\0' ? ": " : "",
+                reply->text);
     }
-    if (accept != NULL) {
-        (void)snprintf(req.accept, sizeof(req.accept), "%s", accept);
-    }
-    rv = body.len > 0 ? brski_buf_append(&req.body, body.p, body.len) : BRSKI_OK;
-    if (rv == BRSKI_OK) {
-        rv = brski_http_client_request(r->http, &req, max_body, resp);
-    }
-    brski_http_msg_clear(&req);
     return rv;
-}
-
-/* Server error line: status plus the first line of a text/plain reason. */
-static void resp_reason(const brski_http_msg *resp, char *out, size_t cap)
-{
-    size_t n = 0;
-    if (brski_http_ctype_is(resp->ctype, "text/plain")) {
-        while (n < resp->body.len && n < 200 && resp->body.p[n] != '\n' &&
-               resp->body.p[n] >= 0x20 && resp->body.p[n] < 0x7f) {
-            n++;
-        }
-    }
-    (void)snprintf(out, cap, "HTTP %d %s%s%.*s", resp->status,
-                   brski_http_status_text(resp->status), n > 0 ? ": " : "", (int)n,
-                   n > 0 ? (const char *)resp->body.p : "");
 }
 
 static brski_err load_idevid(enroll_run *r)
@@ -324,25 +302,22 @@ static brski_err load_idevid(enroll_run *r)
     return BRSKI_OK;
 }
 
-/* RFC 8995 5.1: provisional TLS, any registrar certificate accepted and kept. */
-static brski_err provisional_tls(enroll_run *r)
+/*
+ * RFC 8995 5.1 (cBRSKI 6.1 for DTLS): provisional session, any registrar
+ * certificate accepted and kept for the voucher-request and the retroactive
+ * check after the voucher.
+ */
+static brski_err provisional_session(enroll_run *r)
 {
+    const char *name = r->link.ops->session;
     brski_http_peer peer;
-    brski_err rv = brski_tls_client_new(r->cfg->idevid_cert, r->cfg->idevid_key, NULL, NULL,
-                                        &r->tls);
-    if (rv == BRSKI_OK) {
-        rv = brski_http_client_new(r->tls, r->cfg->host, r->cfg->port, r->cfg->timeout_ms,
-                                   &r->http);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_http_client_connect(r->http);
-    }
+    brski_err rv = r->link.ops->open(&r->link, NULL, NULL);
     if (rv != BRSKI_OK) {
-        set_why(r->why, r->why_cap, "tls", "RFC 8995 5.1: cannot connect to registrar %s:%u: %s",
+        set_why(r->why, r->why_cap, name, "RFC 8995 5.1: cannot connect to registrar %s:%u: %s",
                 r->cfg->host, (unsigned)r->cfg->port, brski_err_str(rv));
         return rv;
     }
-    rv = brski_http_client_peer(r->http, &peer, &r->reg_chain_buf);
+    rv = r->link.ops->peer(&r->link, &peer);
     if (rv == BRSKI_OK && peer.n_certs == 0) {
         rv = BRSKI_ERR_AUTH;
     }
@@ -353,166 +328,115 @@ static brski_err provisional_tls(enroll_run *r)
         }
     }
     if (rv != BRSKI_OK) {
-        set_why(r->why, r->why_cap, "tls", "registrar certificate chain unusable: %s",
+        set_why(r->why, r->why_cap, name, "registrar certificate chain unusable: %s",
                 brski_err_str(rv));
         return rv;
     }
     {
         char subj[256] = "?";
         name_str(r->reg_chain[0].subject, subj, sizeof(subj));
-        step(r, "tls", "provisional TLS to %s:%u, registrar \"%s\" (%zu cert%s, not yet trusted)",
-             r->cfg->host, (unsigned)r->cfg->port, subj, r->reg_count,
-             r->reg_count == 1 ? "" : "s");
+        step(r, name, "provisional %s to %s:%u, registrar \"%s\" (%zu cert%s, not yet trusted)",
+             r->cfg->coap ? "DTLS" : "TLS", r->cfg->host, (unsigned)r->cfg->port, subj,
+             r->reg_count, r->reg_count == 1 ? "" : "s");
     }
     return BRSKI_OK;
 }
 
-static brski_err build_pvr(enroll_run *r, brski_buf *cms)
+static brski_err build_pvr(enroll_run *r, brski_buf *signed_pvr)
 {
     brski_voucher v;
-    brski_buf json;
-    brski_slice chain[8];
-    size_t n_chain = 0;
-    uint8_t raw[16];
     brski_err rv;
 
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER_REQUEST);
-    brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
-    /* RFC 8995 5.2: nonce from a cryptographically strong random source. */
-    rv = brski_env_random(NULL, raw, sizeof(raw));
+    rv = pledge_pvr_nonce(&r->nonce);
+    /* Over CoAPS the registrar's DTLS EE certificate (cBRSKI 6.5). */
     if (rv == BRSKI_OK) {
-        rv = brski_base64_encode(brski_slice_make(raw, sizeof(raw)), &r->nonce);
+        rv = pledge_pvr_model(r->serial, (const char *)r->nonce.p,
+                              brski_slice_make(r->reg_chain[0].der, r->reg_chain[0].der_len), &v);
     }
     if (rv == BRSKI_OK) {
-        rv = brski_buf_cstr(&r->nonce);
-    }
-    v.assertion = BRSKI_ASSERTION_PROXIMITY;
-    brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, brski_env_now(NULL));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_SERIAL_NUMBER, r->serial);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, (const char *)r->nonce.p);
-    }
-    /* The first certificate of the server's certificate_list (RFC 8995 5.2). */
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_bytes(
-            &v, BRSKI_LEAF_PROXIMITY_REGISTRAR_CERT,
-            brski_slice_make(r->reg_chain[0].der, r->reg_chain[0].der_len));
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_validate(&v);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_json_encode(&v, &json);
-    }
-    for (size_t i = 1; i < r->idevid_count && n_chain < 8; i++) {
-        chain[n_chain++] = brski_slice_make(r->idevid_chain[i].der, r->idevid_chain[i].der_len);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_cms_sign_with(
-            brski_buf_slice(&json), true, r->idevid_key,
-            brski_slice_make(r->idevid_chain[0].der, r->idevid_chain[0].der_len),
-            n_chain > 0 ? chain : NULL, n_chain, NULL, cms);
+        rv = r->link.ops->sign_pvr(&v, r->idevid_key, r->idevid_chain, r->idevid_count,
+                                   signed_pvr);
     }
     brski_voucher_clear(&v);
-    brski_buf_clear(&json);
     if (rv != BRSKI_OK) {
         set_why(r->why, r->why_cap, "pvr", "cannot build the voucher-request: %s",
                 brski_err_str(rv));
         return rv;
     }
-    brski_opcount_msg(BRSKI_MSG_PVR, cms->len);
-    step(r, "pvr", "voucher-request signed with the IDevID (%zu bytes, nonce %s)", cms->len,
-         (const char *)r->nonce.p);
+    brski_opcount_msg(BRSKI_MSG_PVR, signed_pvr->len);
+    step(r, "pvr", "voucher-request signed with the IDevID as %s (%zu bytes, nonce %s)",
+         r->cfg->coap ? "COSE_Sign1" : "CMS", signed_pvr->len, (const char *)r->nonce.p);
     return BRSKI_OK;
 }
 
 static brski_err request_voucher(enroll_run *r, brski_slice pvr)
 {
-    brski_http_msg resp;
-    char line[300];
+    pledge_reply reply;
     brski_err rv;
 
     for (unsigned attempt = 0;; attempt++) {
-        rv = http_do(r, BRSKI_METHOD_POST, PVR_PATH, CT_VOUCHER, CT_VOUCHER, pvr, BRSKI_MAX_BODY,
-                     &resp);
+        rv = link_do(r, "voucher", PLEDGE_RES_VOUCHER, pvr, &reply);
         if (rv != BRSKI_OK) {
-            brski_http_msg_clear(&resp);
-            set_why(r->why, r->why_cap, "voucher", "POST %s: %s", PVR_PATH, brski_err_str(rv));
+            pledge_reply_clear(&reply);
             return rv;
         }
-        if (resp.status == 202 && attempt < MAX_RETRIES) {
-            /* RFC 8995 5.6: wait Retry-After (capped) and resend the same PVR. */
-            unsigned wait = resp.retry_after == 0 ? 1u : resp.retry_after;
+        if (reply.retry && attempt < MAX_RETRIES) {
+            /*
+             * RFC 8995 5.6 (HTTP 202 Retry-After), RFC 9148 4.7 (5.03 Max-Age):
+             * wait (capped) and resend the same voucher-request.
+             */
+            unsigned wait = reply.retry_after == 0 ? 1u : reply.retry_after;
             if (wait > MAX_RETRY_AFTER) {
                 wait = MAX_RETRY_AFTER;
             }
-            step(r, "voucher", "registrar answered 202, retrying in %u s", wait);
-            brski_http_msg_clear(&resp);
+            step(r, "voucher", "registrar answered %d, retrying in %u s", reply.status, wait);
+            pledge_reply_clear(&reply);
             struct timespec ts = {(time_t)wait, 0};
             (void)nanosleep(&ts, NULL);
             continue;
         }
         break;
     }
-    if (resp.status != 200) {
-        resp_reason(&resp, line, sizeof(line));
-        set_why(r->why, r->why_cap, "voucher", "registrar refused the voucher-request: %s", line);
-        brski_http_msg_clear(&resp);
+    if (!reply.ok) {
+        set_why(r->why, r->why_cap, "voucher", "registrar refused the voucher-request: %s",
+                reply.text);
+        pledge_reply_clear(&reply);
         return BRSKI_ERR_POLICY;
     }
-    if (!brski_http_ctype_is(resp.ctype, CT_VOUCHER)) {
-        set_why(r->why, r->why_cap, "voucher", "response Content-Type '%s', expected %s",
-                resp.ctype, CT_VOUCHER);
-        brski_http_msg_clear(&resp);
-        return BRSKI_ERR_MALFORMED;
-    }
-    rv = brski_buf_append(&r->voucher_cms, resp.body.p, resp.body.len);
-    brski_http_msg_clear(&resp);
+    rv = brski_buf_append(&r->voucher_signed, reply.body.p, reply.body.len);
+    pledge_reply_clear(&reply);
     if (rv != BRSKI_OK) {
         set_why(r->why, r->why_cap, "voucher", "%s", brski_err_str(rv));
         return rv;
     }
-    brski_opcount_msg(BRSKI_MSG_VOUCHER, r->voucher_cms.len);
-    step(r, "voucher", "received a signed voucher (%zu bytes)", r->voucher_cms.len);
+    brski_opcount_msg(BRSKI_MSG_VOUCHER, r->voucher_signed.len);
+    step(r, "voucher", "received a signed voucher (%zu bytes)", r->voucher_signed.len);
     return BRSKI_OK;
 }
 
-/* Telemetry (RFC 8995 5.7, 5.9.4); 404 is allowed. */
-static brski_err post_status(enroll_run *r, const char *name, const char *path, bool ok,
+/* Telemetry (RFC 8995 5.7, 5.9.4; cBRSKI 6.5.1); 404 is allowed. */
+static brski_err post_status(enroll_run *r, const char *name, pledge_res res, bool ok,
                              const char *reason)
 {
     brski_buf body;
-    brski_http_msg resp;
+    pledge_reply reply;
     brski_err rv;
-    char line[300];
 
     brski_buf_init(&body, 1024);
-    if (ok) {
-        rv = brski_buf_append_str(&body, "{\"version\":1,\"status\":true}");
-    } else {
-        /* The reason is our own text: no quotes or backslashes in it. */
-        rv = brski_buf_printf(&body, "{\"version\":1,\"status\":false,\"reason\":\"%s\"}",
-                              reason);
-    }
+    rv = r->link.ops->status_body(ok, reason, &body);
     if (rv == BRSKI_OK) {
-        rv = http_do(r, BRSKI_METHOD_POST, path, "application/json", NULL,
-                     brski_buf_slice(&body), 4096, &resp);
-        if (rv == BRSKI_OK && (resp.status / 100 != 2 && resp.status != 404)) {
-            resp_reason(&resp, line, sizeof(line));
-            set_why(r->why, r->why_cap, name, "registrar answered %s", line);
+        rv = link_do(r, name, res, brski_buf_slice(&body), &reply);
+        if (rv == BRSKI_OK && !reply.ok) {
+            set_why(r->why, r->why_cap, name, "registrar answered %s", reply.text);
             rv = BRSKI_ERR_POLICY;
         } else if (rv == BRSKI_OK) {
-            step(r, name, "status %s sent, registrar answered %d", ok ? "true" : "false",
-                 resp.status);
-        } else {
-            set_why(r->why, r->why_cap, name, "POST %s: %s", path, brski_err_str(rv));
+            step(r, name, "status %s sent, registrar answered %s", ok ? "true" : "false",
+                 reply.text);
         }
-        brski_http_msg_clear(&resp);
+        pledge_reply_clear(&reply);
+    } else {
+        set_why(r->why, r->why_cap, name, "cannot encode the status: %s", brski_err_str(rv));
     }
     brski_buf_clear(&body);
     return rv;
@@ -551,10 +475,10 @@ static brski_err accept_and_pin(enroll_run *r)
     memset(&opts, 0, sizeof(opts));
     opts.serial = r->serial;
     opts.nonce = (const char *)r->nonce.p;
-    rv = brski_voucher_accept(brski_buf_slice(&r->voucher_cms), &r->cfg->anchors, &opts,
-                              &r->voucher);
+    rv = r->link.ops->accept_voucher(brski_buf_slice(&r->voucher_signed), &r->cfg->anchors,
+                                     &opts, &r->voucher);
     if (rv != BRSKI_OK) {
-        (void)post_status(r, "voucher-status", VSTATUS_PATH, false, "voucher rejected");
+        (void)post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, false, "voucher rejected");
         set_why(r->why, r->why_cap, "verify",
                 "RFC 8995 5.6.1: voucher rejected (signature, serial, nonce or expiry): %s",
                 brski_err_str(rv));
@@ -568,7 +492,7 @@ static brski_err accept_and_pin(enroll_run *r)
                                                  r->voucher.pinned_domain_cert.len),
                                 &pol);
     if (rv != BRSKI_OK) {
-        (void)post_status(r, "voucher-status", VSTATUS_PATH, false,
+        (void)post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, false,
                           "pinned-domain-cert unusable");
         set_why(r->why, r->why_cap, "pin", "pinned-domain-cert is not a certificate: %s",
                 brski_err_str(rv));
@@ -583,19 +507,20 @@ static brski_err accept_and_pin(enroll_run *r)
     rv = check_domain_chain(&r->pinned, r->reg_chain, r->reg_count, NULL, 0, detail,
                             sizeof(detail));
     if (rv != BRSKI_OK) {
-        (void)post_status(r, "voucher-status", VSTATUS_PATH, false,
+        (void)post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, false,
                           "registrar certificate does not chain to the pinned domain cert");
         set_why(r->why, r->why_cap, "registrar-check",
-                "RFC 8995 5.6.2: registrar TLS certificate does not chain to the "
+                "RFC 8995 5.6.2: registrar %s certificate does not chain to the "
                 "pinned-domain-cert: %s",
-                detail);
+                r->cfg->coap ? "DTLS" : "TLS", detail);
         return rv;
     }
-    step(r, "registrar-check", "registrar TLS chain validated against the pinned domain cert");
-    return post_status(r, "voucher-status", VSTATUS_PATH, true, NULL);
+    step(r, "registrar-check", "registrar %s chain validated against the pinned domain cert",
+         r->cfg->coap ? "DTLS" : "TLS");
+    return post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, true, NULL);
 }
 
-/* Pin check for the TLS connections after the voucher (RFC 8995 5.6.2). */
+/* Pin check for the sessions after the voucher (RFC 8995 5.6.2). */
 static brski_err pin_check(void *ctx, const brski_http_peer *peer)
 {
     const brski_anchor_store *pinned = ctx;
@@ -624,54 +549,41 @@ static brski_err pin_check(void *ctx, const brski_http_peer *peer)
     return rv;
 }
 
-static brski_err verified_tls(enroll_run *r)
+static brski_err verified_session(enroll_run *r)
 {
+    char name[32];
     brski_err rv;
 
-    brski_http_client_free(r->http);
-    r->http = NULL;
-    brski_tls_ctx_free(r->tls);
-    r->tls = NULL;
-    rv = brski_tls_client_new(r->cfg->idevid_cert, r->cfg->idevid_key, pin_check, &r->pinned,
-                              &r->tls);
-    if (rv == BRSKI_OK) {
-        rv = brski_http_client_new(r->tls, r->cfg->host, r->cfg->port, r->cfg->timeout_ms,
-                                   &r->http);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_http_client_connect(r->http);
-    }
+    (void)snprintf(name, sizeof(name), "%s-pinned", r->link.ops->session);
+    r->link.ops->close(&r->link);
+    rv = r->link.ops->open(&r->link, pin_check, &r->pinned);
     if (rv != BRSKI_OK) {
-        set_why(r->why, r->why_cap, "tls-pinned",
-                "RFC 8995 5.6.2: TLS with the registrar verified against the pinned domain "
+        set_why(r->why, r->why_cap, name,
+                "RFC 8995 5.6.2: %s with the registrar verified against the pinned domain "
                 "cert failed: %s",
-                brski_err_str(rv));
+                r->cfg->coap ? "DTLS" : "TLS", brski_err_str(rv));
         return rv;
     }
-    step(r, "tls-pinned", "new TLS connection, registrar verified against the pinned domain cert");
+    step(r, name, "new %s session, registrar verified against the pinned domain cert",
+         r->cfg->coap ? "DTLS" : "TLS");
     return BRSKI_OK;
 }
 
 static brski_err get_cacerts(enroll_run *r)
 {
-    brski_http_msg resp;
-    char line[300];
-    brski_err rv = http_do(r, BRSKI_METHOD_GET, CACERTS_PATH, NULL, "application/pkcs7-mime",
-                           brski_slice_make(NULL, 0), BRSKI_MAX_BODY, &resp);
+    pledge_reply reply;
+    brski_err rv = link_do(r, "cacerts", PLEDGE_RES_CACERTS, brski_slice_make(NULL, 0), &reply);
     if (rv != BRSKI_OK) {
-        brski_http_msg_clear(&resp);
-        set_why(r->why, r->why_cap, "cacerts", "GET %s: %s", CACERTS_PATH, brski_err_str(rv));
+        pledge_reply_clear(&reply);
         return rv;
     }
-    if (resp.status != 200) {
-        resp_reason(&resp, line, sizeof(line));
-        brski_http_msg_clear(&resp);
-        set_why(r->why, r->why_cap, "cacerts", "RFC 7030 4.1: %s", line);
+    if (!reply.ok) {
+        set_why(r->why, r->why_cap, "cacerts", "RFC 7030 4.1: %s", reply.text);
+        pledge_reply_clear(&reply);
         return BRSKI_ERR_POLICY;
     }
-    rv = brski_est_body_decode(brski_buf_slice(&resp.body), BRSKI_MAX_BODY, false,
-                               &r->cacerts_der);
-    brski_http_msg_clear(&resp);
+    rv = brski_buf_append(&r->cacerts_der, reply.body.p, reply.body.len);
+    pledge_reply_clear(&reply);
     if (rv == BRSKI_OK) {
         rv = brski_est_certs_only_parse(brski_buf_slice(&r->cacerts_der), r->ca_certs,
                                         sizeof(r->ca_certs) / sizeof(r->ca_certs[0]),
@@ -686,35 +598,33 @@ static brski_err get_cacerts(enroll_run *r)
     return BRSKI_OK;
 }
 
-/* RFC 8995 5.9.2: the pledge MUST request the CSR attributes. */
+/*
+ * RFC 8995 5.9.2: the pledge MUST request the CSR attributes (cBRSKI 6.7.1:
+ * SHOULD request /att, which is optional for the registrar).
+ */
 static brski_err get_csrattrs(enroll_run *r)
 {
-    brski_http_msg resp;
+    pledge_reply reply;
     brski_est_csrattr items[16];
     size_t n = 0;
-    char line[300];
-    brski_err rv = http_do(r, BRSKI_METHOD_GET, CSRATTRS_PATH, NULL, "application/csrattrs",
-                           brski_slice_make(NULL, 0), BRSKI_MAX_BODY, &resp);
+    brski_err rv =
+        link_do(r, "csrattrs", PLEDGE_RES_CSRATTRS, brski_slice_make(NULL, 0), &reply);
     if (rv != BRSKI_OK) {
-        brski_http_msg_clear(&resp);
-        set_why(r->why, r->why_cap, "csrattrs", "GET %s: %s", CSRATTRS_PATH, brski_err_str(rv));
+        pledge_reply_clear(&reply);
         return rv;
     }
-    /* RFC 7030 4.5.2: 204 or 404 mean no attributes. */
-    if (resp.status == 204 || resp.status == 404) {
-        brski_http_msg_clear(&resp);
+    if (reply.none) {
+        pledge_reply_clear(&reply);
         step(r, "csrattrs", "registrar asks for no CSR attributes");
         return BRSKI_OK;
     }
-    if (resp.status != 200) {
-        resp_reason(&resp, line, sizeof(line));
-        brski_http_msg_clear(&resp);
-        set_why(r->why, r->why_cap, "csrattrs", "RFC 7030 4.5: %s", line);
+    if (!reply.ok) {
+        set_why(r->why, r->why_cap, "csrattrs", "RFC 7030 4.5: %s", reply.text);
+        pledge_reply_clear(&reply);
         return BRSKI_ERR_POLICY;
     }
-    rv = brski_est_body_decode(brski_buf_slice(&resp.body), BRSKI_MAX_BODY, false,
-                               &r->csrattrs_der);
-    brski_http_msg_clear(&resp);
+    rv = brski_buf_append(&r->csrattrs_der, reply.body.p, reply.body.len);
+    pledge_reply_clear(&reply);
     if (rv == BRSKI_OK) {
         rv = brski_est_csrattrs_parse(brski_buf_slice(&r->csrattrs_der), items,
                                       sizeof(items) / sizeof(items[0]), &n);
@@ -751,19 +661,14 @@ static brski_err key_alg_of(const brski_cert *c, brski_key_alg *alg)
 static brski_err enroll_est(enroll_run *r)
 {
     brski_key_alg alg = BRSKI_ALG_P256;
-    brski_buf subject, csr, body, der;
-    brski_http_msg resp;
-    brski_slice got[4];
-    size_t n_got = 0;
-    char line[300];
+    brski_buf subject, csr;
+    pledge_reply reply;
     brski_err rv;
     const char *stepname = "csr";
 
     brski_buf_init(&subject, 1024);
     brski_buf_init(&csr, BRSKI_MAX_CSR);
-    brski_buf_init(&body, 2 * BRSKI_MAX_CSR);
-    brski_buf_init(&der, BRSKI_MAX_BODY);
-    memset(&resp, 0, sizeof(resp));
+    pledge_reply_init(&reply);
     rv = key_alg_of(&r->idevid_chain[0], &alg);
     if (rv == BRSKI_OK) {
         rv = brski_signer_generate(alg, NULL, &r->new_key);
@@ -776,9 +681,6 @@ static brski_err enroll_est(enroll_run *r)
     }
     if (rv == BRSKI_OK) {
         rv = brski_csr_build(brski_buf_slice(&subject), r->new_key, &csr);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_est_body_encode(brski_buf_slice(&csr), &body);
     }
     if (rv != BRSKI_OK) {
         set_why(r->why, r->why_cap, stepname, "cannot build the CSR: %s", brski_err_str(rv));
@@ -802,26 +704,18 @@ static brski_err enroll_est(enroll_run *r)
     step(r, "csr", "new %s key, CSR for serialNumber=%s (%zu bytes)", brski_key_alg_name(alg),
          r->serial, csr.len);
     stepname = "simpleenroll";
-    brski_opcount_msg(BRSKI_MSG_CSR, body.len);
-    rv = http_do(r, BRSKI_METHOD_POST, ENROLL_PATH, "application/pkcs10",
-                 "application/pkcs7-mime", brski_buf_slice(&body), BRSKI_MAX_BODY, &resp);
+    pledge_reply_clear(&reply);
+    brski_opcount_msg(BRSKI_MSG_CSR, csr.len);
+    rv = link_do(r, stepname, PLEDGE_RES_ENROLL, brski_buf_slice(&csr), &reply);
     if (rv != BRSKI_OK) {
-        set_why(r->why, r->why_cap, stepname, "POST %s: %s", ENROLL_PATH, brski_err_str(rv));
         goto done;
     }
-    if (resp.status != 200) {
-        resp_reason(&resp, line, sizeof(line));
-        set_why(r->why, r->why_cap, stepname, "RFC 7030 4.2: %s", line);
+    if (!reply.ok) {
+        set_why(r->why, r->why_cap, stepname, "RFC 7030 4.2: %s", reply.text);
         rv = BRSKI_ERR_POLICY;
         goto done;
     }
-    rv = brski_est_body_decode(brski_buf_slice(&resp.body), BRSKI_MAX_BODY, false, &der);
-    if (rv == BRSKI_OK) {
-        rv = brski_est_certs_only_parse(brski_buf_slice(&der), got, 4, &n_got);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_buf_append(&r->ldevid_der, got[0].p, got[0].len);
-    }
+    rv = brski_buf_append(&r->ldevid_der, reply.body.p, reply.body.len);
     if (rv == BRSKI_OK) {
         rv = brski_cert_parse(brski_buf_slice(&r->ldevid_der), &r->ldevid);
     }
@@ -830,15 +724,13 @@ static brski_err enroll_est(enroll_run *r)
                 brski_err_str(rv));
         goto done;
     }
-    brski_opcount_msg(BRSKI_MSG_CERT, resp.body.len);
+    brski_opcount_msg(BRSKI_MSG_CERT, r->ldevid_der.len);
     step(r, "simpleenroll", "LDevID received (%zu bytes)", r->ldevid_der.len);
     rv = BRSKI_OK;
 done:
-    brski_http_msg_clear(&resp);
+    pledge_reply_clear(&reply);
     brski_buf_clear(&subject);
     brski_buf_clear(&csr);
-    brski_buf_clear(&body);
-    brski_buf_clear(&der);
     return rv;
 }
 
@@ -921,8 +813,8 @@ static brski_err write_outputs(enroll_run *r)
         rv = brski_file_write(path, brski_buf_slice(&pem), 0644);
     }
     if (rv == BRSKI_OK) {
-        (void)snprintf(path, sizeof(path), "%s/voucher.p7", r->cfg->out_dir);
-        rv = brski_file_write(path, brski_buf_slice(&r->voucher_cms), 0644);
+        (void)snprintf(path, sizeof(path), "%s/%s", r->cfg->out_dir, r->link.ops->voucher_file);
+        rv = brski_file_write(path, brski_buf_slice(&r->voucher_signed), 0644);
     }
     brski_buf_clear(&pem);
     if (rv != BRSKI_OK) {
@@ -930,8 +822,8 @@ static brski_err write_outputs(enroll_run *r)
                 brski_err_str(rv));
         return rv;
     }
-    step(r, "write", "ldevid.crt, ldevid.key (0600), domain-ca.crt, voucher.p7 in %s",
-         r->cfg->out_dir);
+    step(r, "write", "ldevid.crt, ldevid.key (0600), domain-ca.crt, %s in %s",
+         r->link.ops->voucher_file, r->cfg->out_dir);
     return BRSKI_OK;
 }
 
@@ -946,9 +838,14 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     r.out = out;
     r.why = why;
     r.why_cap = why_cap;
-    brski_buf_init(&r.reg_chain_buf, BRSKI_HTTP_MAX_CHAIN_CERTS * BRSKI_MAX_CERT);
+    r.link.ops = cfg->coap ? &pledge_link_coaps : &pledge_link_https;
+    r.link.cert_file = cfg->idevid_cert;
+    r.link.key_file = cfg->idevid_key;
+    r.link.host = cfg->host;
+    r.link.port = cfg->port;
+    r.link.timeout_ms = cfg->timeout_ms;
     brski_buf_init(&r.nonce, 128);
-    brski_buf_init(&r.voucher_cms, BRSKI_MAX_BODY);
+    brski_buf_init(&r.voucher_signed, BRSKI_MAX_BODY);
     brski_voucher_init(&r.voucher, BRSKI_KIND_VOUCHER);
     brski_anchor_store_init(&r.pinned);
     brski_buf_init(&r.cacerts_der, BRSKI_MAX_BODY);
@@ -958,7 +855,7 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
 
     rv = load_idevid(&r);
     if (rv == BRSKI_OK) {
-        rv = provisional_tls(&r);
+        rv = provisional_session(&r);
     }
     if (rv == BRSKI_OK) {
         rv = build_pvr(&r, &pvr);
@@ -970,7 +867,7 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
         rv = accept_and_pin(&r);
     }
     if (rv == BRSKI_OK) {
-        rv = verified_tls(&r);
+        rv = verified_session(&r);
     }
     if (rv == BRSKI_OK) {
         rv = get_cacerts(&r);
@@ -985,12 +882,12 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
         rv = check_ldevid(&r);
         if (rv != BRSKI_OK) {
             /* RFC 8995 5.9.4: report the failure over the same connection. */
-            (void)post_status(&r, "enroll-status", ESTATUS_PATH, false,
+            (void)post_status(&r, "enroll-status", PLEDGE_RES_ESTATUS, false,
                               "LDevID check failed");
         }
     }
     if (rv == BRSKI_OK) {
-        rv = post_status(&r, "enroll-status", ESTATUS_PATH, true, NULL);
+        rv = post_status(&r, "enroll-status", PLEDGE_RES_ESTATUS, true, NULL);
     }
     if (rv == BRSKI_OK) {
         rv = write_outputs(&r);
@@ -1002,17 +899,15 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     }
 
     brski_buf_clear(&pvr);
-    brski_http_client_free(r.http);
-    brski_tls_ctx_free(r.tls);
+    r.link.ops->close(&r.link);
     brski_certs_free(r.idevid_chain, r.idevid_count);
     brski_signer_free(r.idevid_key);
     brski_signer_free(r.new_key);
     for (size_t i = 0; i < r.reg_count; i++) {
         brski_cert_clear(&r.reg_chain[i]);
     }
-    brski_buf_clear(&r.reg_chain_buf);
     brski_buf_clear(&r.nonce);
-    brski_buf_clear(&r.voucher_cms);
+    brski_buf_clear(&r.voucher_signed);
     brski_voucher_clear(&r.voucher);
     brski_anchor_store_clear(&r.pinned);
     brski_buf_clear(&r.cacerts_der);

@@ -1,11 +1,13 @@
 /*
- * enroll.h - the pledge's BRSKI onboarding over HTTPS (RFC 8995 5.1-5.9):
+ * enroll.h - the pledge's BRSKI onboarding over HTTPS (RFC 8995 5.1-5.9), or
+ * cBRSKI over CoAPS (transport = coap):
  * provisional TLS, voucher-request, voucher acceptance and pinning,
  * retroactive registrar check, voucher status, EST enrollment.
  */
 #ifndef PLEDGE_ENROLL_H
 #define PLEDGE_ENROLL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,6 +18,7 @@ typedef struct pledge_enroll_cfg {
     char serial[128];          /* expected serial (checked against the IDevID); may be "" */
     char idevid_cert[512];     /* PEM: leaf first, then the chain */
     char idevid_key[512];
+    bool coap;                 /* transport = coap: cBRSKI over DTLS, registrar_coaps */
     char host[256];            /* registrar host */
     uint16_t port;
     char out_dir[512];         /* where ldevid.crt, ldevid.key, domain-ca.crt go */

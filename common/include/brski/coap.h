@@ -11,7 +11,8 @@
  * Block-wise transfer (RFC 7959) is done by libcoap, handlers see one whole
  * body of at most the resource's |max_body| (cap BRSKI_MAX_BODY); a larger
  * body gives 4.13. Unknown paths give 4.04 and other methods 4.05 (libcoap);
- * a Content-Format other than the resource's gives 4.15.
+ * a Content-Format other than the resource's gives 4.15, an Accept the
+ * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
  */
 #ifndef BRSKI_COAP_H
@@ -33,6 +34,7 @@
 #define BRSKI_CF_CSRATTRS 285         /* application/csrattrs */
 #define BRSKI_CF_VOUCHER_COSE 836     /* application/voucher+cose */
 #define BRSKI_CF_CBOR 60              /* application/cbor */
+#define BRSKI_CF_MULTIPART_CORE 62    /* application/multipart-core (RFC 8710) */
 
 /*
  * One resource. |path| without the leading '/', e.g. ".well-known/est/crts".
@@ -43,6 +45,11 @@
  * A return code other than BRSKI_OK answers brski_err_coap(code) with
  * |resp->reason| as diagnostic payload; an error |resp->status| (>= 400) is
  * sent as the CoAP code status/100 . status%100.
+ *
+ * Response Content-Format: |ct_out| unless the resource lists alternatives
+ * in |ct_alt| and the handler sets |resp->ctype| to one of them or to
+ * |ct_out| as a decimal ("287"); |req->accept| is the Accept option as a
+ * decimal ("" if absent), already checked to be |ct_out| or in |ct_alt|.
  */
 typedef struct brski_coap_resource {
     const char *path;
@@ -52,6 +59,8 @@ typedef struct brski_coap_resource {
     const char *rt;             /* resource type for /.well-known/core, NULL: none */
     brski_http_handler fn;
     size_t max_body;            /* request body cap; 0 means no body allowed */
+    const int *ct_alt;          /* further response Content-Formats, ending in BRSKI_CF_NONE;
+                                   NULL: |ct_out| only */
 } brski_coap_resource;
 
 typedef struct brski_coap_server brski_coap_server;
@@ -87,5 +96,86 @@ void brski_coap_server_free(brski_coap_server *s);
 
 /* Requests answered since start (for tests and logs). */
 uint64_t brski_coap_server_requests(const brski_coap_server *s);
+
+/* ---- CoAPS client (the pledge side of cBRSKI) ---- */
+
+/*
+ * A blocking CoAPS client: one DTLS 1.2 session to one server, reused for
+ * every request, CON requests one at a time, Block2 (and Block1 for bodies
+ * larger than a block) done by libcoap (RFC 7959). The client presents
+ * |cert_file| (PEM, leaf first) with |key_file| (PEM) as its certificate:
+ * libcoap's OpenSSL does the DTLS CertificateVerify signature, so this key is
+ * read from its file by OpenSSL, not through brski_signer (files 0600 as for
+ * every key). SNI is not sent (cBRSKI 6.3).
+ *
+ * Server trust: with |verify| NULL the handshake accepts any server chain
+ * (RFC 8995 5.1 provisional mode) and keeps it for brski_coap_client_peer();
+ * with |verify| set, brski_coap_client_new() completes the handshake, hands
+ * the server chain to |verify| and refuses the session (BRSKI_ERR_AUTH, no
+ * request sent) unless it returns BRSKI_OK (RFC 8995 5.6.2, pinned mode).
+ */
+typedef struct brski_coap_client brski_coap_client;
+
+/* Decision on the server's chain (DER, leaf first, in |peer->certs|). */
+typedef brski_err (*brski_coap_verify_fn)(void *ctx, const brski_http_peer *peer);
+
+#define BRSKI_COAP_CLIENT_MAX_RESPONSE BRSKI_MAX_BODY /* 64 KiB */
+
+typedef struct brski_coap_client_config {
+    const char *host;           /* numeric address, e.g. "127.0.0.1" or "::1" */
+    uint16_t port;
+    const char *cert_file;      /* PEM: client certificate (IDevID or LDevID) */
+    const char *key_file;       /* PEM: its private key */
+    brski_coap_verify_fn verify; /* NULL: provisional (any server chain) */
+    void *verify_ctx;
+    unsigned timeout_ms;        /* handshake, and each request as a whole; 0: 30000 */
+    size_t max_response;        /* payload cap; 0 or above: BRSKI_COAP_CLIENT_MAX_RESPONSE */
+    unsigned block_size;        /* Block2 size asked for (16..1024, power of 2); 0: server's */
+} brski_coap_client_config;
+
+/* One response: |code| is class*100+detail (2.05 Content -> 205). */
+typedef struct brski_coap_response {
+    int code;
+    int cf;                     /* Content-Format, BRSKI_CF_NONE when absent */
+    bool has_max_age;
+    uint32_t max_age;           /* Max-Age option (RFC 9148 4.7 with 5.03) */
+    brski_buf body;             /* whole payload (all blocks), capped at max_response */
+} brski_coap_response;
+
+void brski_coap_response_init(brski_coap_response *r);
+void brski_coap_response_clear(brski_coap_response *r);
+
+/*
+ * Opens the DTLS session and waits for the handshake (and |verify|).
+ * BRSKI_ERR_ARG (bad config or address), BRSKI_ERR_IO (keys unreadable or no
+ * socket), BRSKI_ERR_TIMEOUT (no handshake within timeout_ms),
+ * BRSKI_ERR_AUTH (handshake failed or |verify| refused the server),
+ * BRSKI_ERR_UNSUPPORTED (libcoap without DTLS), BRSKI_ERR_NOMEM.
+ */
+BRSKI_MUST_USE brski_err brski_coap_client_new(const brski_coap_client_config *cfg,
+                                               brski_coap_client **out);
+
+/*
+ * The server's certificates as presented in the handshake (DER, leaf
+ * first); |peer->certs| point into the client and live until it is freed.
+ */
+void brski_coap_client_peer(const brski_coap_client *c, brski_http_peer *peer);
+
+/*
+ * Sends one CON request (|method| GET or POST) to |path| ("/.well-known/...",
+ * split into Uri-Path options) with Content-Format |cf| and Accept |accept|
+ * (BRSKI_CF_NONE: no option) and waits for the whole response. |resp| is
+ * initialised here; any CoAP code is BRSKI_OK (the caller judges |code|).
+ * BRSKI_ERR_TIMEOUT (no complete response within timeout_ms),
+ * BRSKI_ERR_TOOBIG (payload above max_response), BRSKI_ERR_IO (RST or the
+ * session failed), BRSKI_ERR_ARG. After any error the session is unusable and
+ * later requests return BRSKI_ERR_IO.
+ */
+BRSKI_MUST_USE brski_err brski_coap_client_request(brski_coap_client *c, brski_method method,
+                                                   const char *path, int cf, int accept,
+                                                   brski_slice body, brski_coap_response *resp);
+
+/* Closes the session (DTLS close_notify) and frees. NULL is fine. */
+void brski_coap_client_free(brski_coap_client *c);
 
 #endif
