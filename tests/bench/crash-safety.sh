@@ -2,6 +2,7 @@
 # crash-safety.sh: TESTING.md T-CRASH for the HTTPS registrar and the MASA.
 #
 # usage: crash-safety.sh [--pledges N] [--cycles C] [--target registrar|masa|both]
+#                        [--window-ms W] [--keep]
 #
 # Each cycle starts N concurrent brski-pledge enroll runs, SIGKILLs the target
 # server at a random moment (within one calibrated enrollment time), restarts
@@ -14,7 +15,10 @@
 #     MASA's and in the registrar's vouchers table;
 #   - every pledge interrupted by the kill succeeds on retry.
 # --cycles counts cycles per target; "both" alternates registrar and MASA
-# kills (2*C cycles).
+# kills (2*C cycles). The kill lands uniformly in 10 ms .. W ms after the load
+# starts; W defaults to one calibrated enrollment time (TESTING.md K3 uses 2000).
+# On failure the tails of the server logs are printed; --keep keeps the work
+# directory.
 # Binaries: $BRSKI_BIN if set, else build/release, else build/dev.
 # Exit 0 all cycles passed, 1 a check failed, 2 usage.
 set -euo pipefail
@@ -22,11 +26,15 @@ set -euo pipefail
 PLEDGES=4
 CYCLES=5
 TARGET=registrar
+WINDOW=
+KEEP=0
 while [ $# -gt 0 ]; do
     case $1 in
     --pledges) PLEDGES=${2:-}; shift 2 || exit 2 ;;
     --cycles) CYCLES=${2:-}; shift 2 || exit 2 ;;
     --target) TARGET=${2:-}; shift 2 || exit 2 ;;
+    --window-ms) WINDOW=${2:-}; shift 2 || exit 2 ;;
+    --keep) KEEP=1; shift ;;
     -h | --help) sed -n '4p' "$0" | sed 's/^# //'; exit 0 ;;
     *) echo "crash-safety: unknown option '$1'" >&2; exit 2 ;;
     esac
@@ -34,6 +42,10 @@ done
 if ! [[ $PLEDGES =~ ^[0-9]+$ && $CYCLES =~ ^[0-9]+$ ]] || [ "$PLEDGES" -lt 1 ] ||
     [ "$CYCLES" -lt 1 ]; then
     echo "crash-safety: --pledges and --cycles must be positive integers" >&2
+    exit 2
+fi
+if [ -n "$WINDOW" ] && ! [[ $WINDOW =~ ^[0-9]+$ && $WINDOW -ge 10 ]]; then
+    echo "crash-safety: --window-ms must be an integer >= 10" >&2
     exit 2
 fi
 case $TARGET in
@@ -61,12 +73,18 @@ cleanup() {
     local p
     for p in $MASA_PID $REG_PID; do kill "$p" 2>/dev/null || true; done
     for p in $MASA_PID $REG_PID; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
+    if [ "$KEEP" = 1 ]; then echo "crash-safety: work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
 fail() {
+    local l
     echo "FAIL: $*" >&2
+    for l in masa registrar; do
+        [ -f "$WORK/pki/$l.log" ] || continue
+        echo "--- last lines of $l.log:" >&2
+        tail -n 15 "$WORK/pki/$l.log" >&2
+    done
     exit 1
 }
 free_port() {
@@ -162,6 +180,7 @@ t0=$(date +%s%N)
 [ "$(enroll warmup "${INIS[0]}")" = 0 ] || fail "warm-up enrollment: $(cat "$D/run-warmup.err")"
 WINDOW_MS=$((($(date +%s%N) - t0) / 1000000))
 [ "$WINDOW_MS" -ge 50 ] || WINDOW_MS=50
+[ -z "$WINDOW" ] || WINDOW_MS=$WINDOW
 
 KILLED_MID=0
 RETRIED=0
