@@ -78,7 +78,8 @@ def main(argv):
             pledge_runs += 1
             for k, v in r["counts"].items():
                 roles["pledge"][k] = roles["pledge"].get(k, 0) + v
-    n = max(ok, 1)
+    # Without a successful enrollment the counts are per attempt (pledge run).
+    n = ok if ok > 0 else max(pledge_runs, 1)
 
     untimed = set()
     by_role = {}
@@ -118,6 +119,7 @@ def main(argv):
     msg = {m: mean_bytes(roles["registrar"] if m == "rvr" else roles["pledge"], m) for m in MSGS}
     out = {
         "cores": cores,
+        "counts_per": "enrollment" if ok > 0 else "attempt",
         "crypto_cost_ms_per_enrollment": round(total / 1000, 3),
         "crypto_cost_ms_by_role": {r: round(v / 1000, 3) for r, v in cost_us.items()},
         "crypto_limit_per_s": round(limit, 2),
@@ -137,7 +139,8 @@ def main(argv):
         json.dump(out, f, separators=(",", ":"))
 
     t = []
-    t.append("  crypto per enrollment (counted ops x probe times, CPU):")
+    t.append("  crypto per %s (counted ops x probe times, CPU):"
+             % ("enrollment" if ok > 0 else "attempted enrollment (none succeeded)"))
     t.append(f"    {'role':<10} {'sign':>6} {'verify':>7} {'keygen':>7} {'ecdh':>6} "
              f"{'pubder.':>7} {'TLS full/res.':>13} {'crypto ms':>9}")
     for role in ("pledge", "registrar", "masa"):
