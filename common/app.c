@@ -10,6 +10,7 @@
 #include "brski/config.h"
 #include "brski/env.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/voucher_cli.h"
 
 static brski_err parse_port(const char *s, uint16_t *port)
@@ -140,6 +141,7 @@ void brski_app_actor(const brski_cert *c, char *out, size_t cap)
 
 int brski_app_serve(brski_server *srv, const char *prog)
 {
+    brski_opcount_init();
     if (brski_server_install_signals(srv) != BRSKI_OK) {
         fprintf(stderr, "%s: cannot install signal handlers\n", prog);
         return 1;

@@ -17,6 +17,7 @@
 
 #include "brski/der.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/signer.h"
 
 #define OID_ATTR_CONTENT_TYPE "1.2.840.113549.1.9.3"
@@ -868,6 +869,7 @@ brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice ke
         rv = BRSKI_ERR_CRYPTO;
         goto out;
     }
+    brski_opcount_add(BRSKI_OP_SIGN, brski_opcount_alg(cert.key_type, cert.key_bits));
     int n = wc_PKCS7_EncodeSignedData(p7, der, (word32)der_cap);
     if (n <= 0) {
         brski_log(BRSKI_LOG_WARN, "cms: wolfSSL PKCS#7 signing failed (%d)", n);

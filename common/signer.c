@@ -25,6 +25,7 @@
 #include "brski/der.h"
 #include "brski/file.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 
 #define OID_EC_PUBKEY BRSKI_OID_EC_PUBKEY
 #define OID_RSA BRSKI_OID_RSA_ENCRYPTION
@@ -220,6 +221,7 @@ brski_err brski_signer_generate(brski_key_alg alg, const brski_env *env, brski_s
         brski_signer_free(s);
         return BRSKI_ERR_CRYPTO;
     }
+    brski_opcount_add(BRSKI_OP_KEYGEN, brski_opcount_alg(s->type, s->bits));
     *out = s;
     return BRSKI_OK;
 }
@@ -282,6 +284,7 @@ static brski_err load_ec_private(brski_slice der, const curve_info *curve_hint, 
         WC_RNG rng;
         ret = wc_InitRng(&rng);
         if (ret == 0) {
+            brski_opcount_add(BRSKI_OP_PUBDERIVE, brski_opcount_alg(BRSKI_KEY_EC, ci->bits));
             ret = wc_ecc_make_pub_ex(&s->k.ecc, NULL, &rng);
             wc_FreeRng(&rng);
         }
@@ -329,6 +332,7 @@ static brski_err load_ed25519_private(brski_slice inner, brski_signer **out)
     /* wolfCrypt signs only when the key holds its public half (see DEPENDENCY-NOTES). */
     int ret = wc_ed25519_import_private_only(seed.p, (word32)seed.len, &s->k.ed);
     if (ret == 0) {
+        brski_opcount_add(BRSKI_OP_PUBDERIVE, BRSKI_OPALG_ED25519);
         ret = wc_ed25519_make_public(&s->k.ed, pub, sizeof(pub));
     }
     if (ret == 0) {
@@ -832,6 +836,7 @@ brski_err brski_signer_sign(brski_signer *s, brski_sig_alg alg, brski_sig_format
                   brski_key_type_name(s->type));
         return BRSKI_ERR_ARG;
     }
+    brski_opcount_add(BRSKI_OP_SIGN, brski_opcount_alg(s->type, s->bits));
     if (s->type == BRSKI_KEY_ED25519) {
         uint8_t sig[ED25519_SIG_SIZE];
         word32 slen = sizeof(sig);

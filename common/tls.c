@@ -12,6 +12,7 @@
 #include "brski/codec.h"
 #include "brski/file.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/signer.h"
 #include "brski/x509.h"
 
@@ -328,6 +329,7 @@ brski_tls_io brski_tls_handshake(brski_tls_conn *c)
     if (ret != WOLFSSL_SUCCESS) {
         return map_error(c, ret);
     }
+    brski_opcount_tls(c->ssl, c->ctx->server);
     if (!c->ctx->server && c->ctx->pin != NULL && !c->pinned_ok) {
         c->pin_err = run_pin(c);
         if (c->pin_err != BRSKI_OK) {

@@ -20,6 +20,7 @@
 #include "brski/codec.h"
 #include "brski/der.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/signer.h"
 #include "brski/verify_cache.h"
 
@@ -519,6 +520,7 @@ static brski_err pubkey_verify(brski_slice spki, brski_sig_alg alg, brski_sig_fo
     if (parse_spki(spki, &sp) != BRSKI_OK) {
         return BRSKI_ERR_MALFORMED;
     }
+    brski_opcount_add(BRSKI_OP_VERIFY, brski_opcount_alg(sp.type, sp.bits));
     if (msg.p == NULL) {
         msg.p = (const uint8_t *)"";
     }

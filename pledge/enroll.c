@@ -25,6 +25,7 @@
 #include "brski/file.h"
 #include "brski/http.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/server.h"
 #include "brski/signer.h"
 #include "brski/tls.h"
@@ -363,6 +364,7 @@ static brski_err build_pvr(enroll_run *r, brski_buf *signed_pvr)
                 brski_err_str(rv));
         return rv;
     }
+    brski_opcount_msg(BRSKI_MSG_PVR, signed_pvr->len);
     step(r, "pvr", "voucher-request signed with the IDevID as %s (%zu bytes, nonce %s)",
          r->cfg->coap ? "COSE_Sign1" : "CMS", signed_pvr->len, (const char *)r->nonce.p);
     return BRSKI_OK;
@@ -408,6 +410,7 @@ static brski_err request_voucher(enroll_run *r, brski_slice pvr)
         set_why(r->why, r->why_cap, "voucher", "%s", brski_err_str(rv));
         return rv;
     }
+    brski_opcount_msg(BRSKI_MSG_VOUCHER, r->voucher_signed.len);
     step(r, "voucher", "received a signed voucher (%zu bytes)", r->voucher_signed.len);
     return BRSKI_OK;
 }
@@ -702,6 +705,7 @@ static brski_err enroll_est(enroll_run *r)
          r->serial, csr.len);
     stepname = "simpleenroll";
     pledge_reply_clear(&reply);
+    brski_opcount_msg(BRSKI_MSG_CSR, csr.len);
     rv = link_do(r, stepname, PLEDGE_RES_ENROLL, brski_buf_slice(&csr), &reply);
     if (rv != BRSKI_OK) {
         goto done;
@@ -720,6 +724,7 @@ static brski_err enroll_est(enroll_run *r)
                 brski_err_str(rv));
         goto done;
     }
+    brski_opcount_msg(BRSKI_MSG_CERT, r->ldevid_der.len);
     step(r, "simpleenroll", "LDevID received (%zu bytes)", r->ldevid_der.len);
     rv = BRSKI_OK;
 done:

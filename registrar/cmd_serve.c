@@ -37,6 +37,7 @@
 #include "brski/env.h"
 #include "brski/est.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/policy.h"
 #include "brski/server.h"
 #include "brski/signer.h"
@@ -256,6 +257,7 @@ static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const brski_cer
 static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, const char *ctype,
                     brski_http_msg *mresp, char *why, size_t cap)
 {
+    brski_opcount_msg(BRSKI_MSG_RVR, rvr.len);
     char host[256];
     uint16_t port = 0;
     const char *url = r->masa_url[0] != '\0' ? r->masa_url

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # T-CONC (small): brski-bench with 4 concurrent pledges and 12 enrollments
-# over HTTPS. Asserts on correctness only, never on speed: no failed
-# enrollment, no duplicate LDevID serial number, every LDevID a pledge wrote
-# is in the registrar's store, both servers still alive.
+# over HTTPS, then 3 idle connections and one more enrollment. Asserts on
+# correctness only, never on speed: no failed enrollment, no duplicate LDevID
+# serial number, every LDevID a pledge wrote is in the registrar's store, both
+# servers still alive, and the crypto-limit fields present, positive and
+# built from counted operations and measured message sizes.
 set -euo pipefail
 : "${BRSKI_BIN:?BRSKI_BIN not set}"
 SRC=${BRSKI_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -17,20 +19,55 @@ rc=0; "$SRC/tests/bench/brski-bench" --pledges 0 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--pledges 0: exit $rc, want 2"
 rc=0; "$SRC/tests/bench/brski-bench" --transport coaps 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--transport coaps: exit $rc, want 2"
+rc=0; "$SRC/tests/bench/brski-bench" --idle x 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "--idle x: exit $rc, want 2"
 
-out=$("$SRC/tests/bench/brski-bench" --transport https --pledges 4 --enrollments 12 --json) ||
+out=$("$SRC/tests/bench/brski-bench" --transport https --pledges 4 --enrollments 12 --idle 3 \
+    --probe-ms 20 --json) ||
     fail "brski-bench exited $?"
 json=$(tail -n 1 <<<"$out")
 echo "$json"
 python3 - "$json" <<'PY' || fail "bench result: $json"
 import json, sys
 r = json.loads(sys.argv[1])
-want = {"failed": 0, "duplicate_serials": 0, "succeeded": 12, "ldevids_issued": 12,
-        "store_rows": 12, "not_in_store": 0, "servers_alive": True, "failures_by_reason": {}}
+want = {"failed": 0, "duplicate_serials": 0, "succeeded": 12, "ldevids_issued": 13,
+        "store_rows": 13, "pledge_runs_counted": 12, "not_in_store": 0, "servers_alive": True,
+        "failures_by_reason": {}}
 bad = [f"{k}={r.get(k)!r} want {v!r}" for k, v in want.items() if r.get(k) != v]
 for k in ("enrollments_per_s", "p50_ms", "p95_ms", "p99_ms"):
     if not isinstance(r.get(k), (int, float)) or r[k] <= 0:
         bad.append(f"{k}={r.get(k)!r} not a positive number")
+# The crypto limit: present, positive, and built from real counts.
+for k in ("crypto_limit_per_s", "crypto_limit_servers_per_s", "ratio",
+          "crypto_cost_ms_per_enrollment"):
+    if not isinstance(r.get(k), (int, float)) or r[k] <= 0:
+        bad.append(f"{k}={r.get(k)!r} not a positive number")
+ops = r.get("ops_per_enrollment", {})
+# Per enrollment at least: the pledge signs the PVR and the CSR, the
+# registrar the RVR and the LDevID, the MASA the voucher (5 signatures), and
+# the handshakes pledge->registrar (provisional and pinned) and
+# registrar->MASA each imply a key agreement on both sides.
+if not ops.get("sign", 0) >= 5 or not ops.get("verify", 0) >= 5 or not ops.get("ecdh", 0) >= 4:
+    bad.append(f"ops_per_enrollment={ops!r} below what one enrollment needs")
+if r.get("untimed_ops"):
+    bad.append(f"untimed_ops={r['untimed_ops']!r}")
+hs = r.get("tls_handshakes_per_enrollment", {})
+if not hs.get("masa", {}).get("full", 0) + hs.get("masa", {}).get("resumed", 0) >= 1:
+    bad.append(f"tls_handshakes_per_enrollment={hs!r}: no MASA handshake counted")
+# Message sizes measured from the run: a CMS-signed voucher(-request) with a
+# certificate is larger than 500 bytes, a CSR and a certificate than 200.
+mb = r.get("message_bytes", {})
+for k, lo in (("pvr", 500), ("rvr", 500), ("voucher", 500), ("csr", 200), ("cert", 200)):
+    if not isinstance(mb.get(k), int) or mb[k] < lo:
+        bad.append(f"message_bytes.{k}={mb.get(k)!r} < {lo}")
+if not r.get("pledge_rss_hwm_kb", {}).get("max", 0) > 0:
+    bad.append("pledge_rss_hwm_kb.max missing")
+if not all(v > 0 for v in r.get("binary_bytes", {}).values()) or len(r["binary_bytes"]) != 3:
+    bad.append(f"binary_bytes={r.get('binary_bytes')!r}")
+# Idle connections held while one more enrollment ran.
+idle = r.get("idle") or {}
+if idle.get("opened") != 3 or idle.get("cmd_rc") != 0 or not idle.get("rss_kb_idle", 0) > 0:
+    bad.append(f"idle={idle!r}")
 if not r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"]:
     bad.append("percentiles not ordered")
 if bad:
