@@ -11,6 +11,8 @@
  *   D/pledges/<serial>/idevid.crt, idevid.key  IDevID (leaf first, then the intermediate
  *                                              with --levels 3)
  *   D/pledges/<serial>/masa-anchor.crt         the pledge's MASA trust anchor (the root)
+ *   D/pledges/<serial>/masa-signer.crt         the MASA signing certificate, for COSE
+ *                                              vouchers whose x5bag the registrar stripped
  *   D/masa.ini, D/registrar.ini, D/pledge-<serial>.ini
  *
  * Pledge serial numbers: "00-D0-E5-F2-HH-LL" where HHLL is the pledge number
@@ -335,8 +337,14 @@ static brski_err write_pledge_ini(const init_ctx *ctx, const char *serial)
         "# The voucher signer must chain to this anchor (RFC 8995 7.2).\n"
         "[anchor masa]\n"
         "purpose = masa\n"
-        "file = pledges/%s/masa-anchor.crt\n",
-        serial, serial, serial, REGISTRAR_HTTPS, REGISTRAR_COAPS, serial);
+        "file = pledges/%s/masa-anchor.crt\n"
+        "\n"
+        "# Over CoAPS the registrar strips the voucher's x5bag (cBRSKI 6.8), so the\n"
+        "# pledge checks the COSE signature with the MASA signing certificate it holds.\n"
+        "[anchor masa-signer]\n"
+        "purpose = masa\n"
+        "file = pledges/%s/masa-signer.crt\n",
+        serial, serial, serial, REGISTRAR_HTTPS, REGISTRAR_COAPS, serial, serial);
     int n = snprintf(rel, sizeof(rel), "pledge-%s.ini", serial);
     if (rv == BRSKI_OK && (n < 0 || (size_t)n >= sizeof(rel))) {
         rv = BRSKI_ERR_TOOBIG;
@@ -349,7 +357,7 @@ static brski_err write_pledge_ini(const init_ctx *ctx, const char *serial)
 }
 
 static brski_err make_pledge(const init_ctx *ctx, unsigned idx, const issued *root,
-                             const issued *inter)
+                             const issued *inter, const issued *masa_signer)
 {
     char serial[32];
     char cn[64];
@@ -357,6 +365,7 @@ static brski_err make_pledge(const init_ctx *ctx, unsigned idx, const issued *ro
     char key_rel[192];
     char crt_rel[192];
     char anchor_rel[192];
+    char signer_rel[192];
     char path[INIT_PATH_MAX];
     snprintf(serial, sizeof(serial), "00-D0-E5-F2-%02X-%02X", (idx >> 8) & 0xffu, idx & 0xffu);
     snprintf(cn, sizeof(cn), "Pledge %s", serial);
@@ -364,6 +373,7 @@ static brski_err make_pledge(const init_ctx *ctx, unsigned idx, const issued *ro
     snprintf(key_rel, sizeof(key_rel), "%s/idevid.key", rel_dir);
     snprintf(crt_rel, sizeof(crt_rel), "%s/idevid.crt", rel_dir);
     snprintf(anchor_rel, sizeof(anchor_rel), "%s/masa-anchor.crt", rel_dir);
+    snprintf(signer_rel, sizeof(signer_rel), "%s/masa-signer.crt", rel_dir);
     brski_err rv = join(ctx, rel_dir, path);
     if (rv == BRSKI_OK) {
         rv = brski_mkdirs(path, 0700);
@@ -395,6 +405,10 @@ static brski_err make_pledge(const init_ctx *ctx, unsigned idx, const issued *ro
     if (rv == BRSKI_OK) {
         brski_slice anchor = brski_buf_slice(&root->der);
         rv = write_pem_certs(ctx, anchor_rel, &anchor, 1);
+    }
+    if (rv == BRSKI_OK) {
+        brski_slice signer = brski_buf_slice(&masa_signer->der);
+        rv = write_pem_certs(ctx, signer_rel, &signer, 1);
     }
     if (rv == BRSKI_OK) {
         rv = write_pledge_ini(ctx, serial);
@@ -469,7 +483,7 @@ static int run(const init_ctx *ctx, unsigned pledges)
                      &reg);
     }
     for (unsigned i = 1; rv == BRSKI_OK && i <= pledges; i++) {
-        rv = make_pledge(ctx, i, &root, ctx->levels == 3 ? &inter : NULL);
+        rv = make_pledge(ctx, i, &root, ctx->levels == 3 ? &inter : NULL, &masa_signer);
     }
     if (rv == BRSKI_OK) {
         rv = write_masa_ini(ctx);

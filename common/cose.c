@@ -424,9 +424,12 @@ brski_err brski_cose_verify_raw(int64_t alg, brski_slice spki, brski_slice tbs, 
     if (alg == BRSKI_COSE_ALG_EDDSA && !ed25519_s_canonical(sig.p + 32)) {
         return cose_fail(BRSKI_ERR_CRYPTO, "RFC 8032 5.1.7: Ed25519 S is not below L");
     }
+    /*
+     * No log line for a plain mismatch: callers try several candidate keys
+     * (anchors, x5bag certificates) and report the outcome themselves.
+     */
     rv = brski_pubkey_verify(spki, sa, BRSKI_SIG_FMT_RAW, tbs, sig);
     if (rv != BRSKI_OK) {
-        brski_log(BRSKI_LOG_WARN, "cose: RFC 9052 4.4: signature does not verify");
         return rv == BRSKI_ERR_UNSUPPORTED ? rv : BRSKI_ERR_CRYPTO;
     }
     return BRSKI_OK;

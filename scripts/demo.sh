@@ -48,11 +48,10 @@ say "writing the demo PKI into build/demo"
 rm -rf "$DEMO"
 "$BUILD/certs/brski-certs" init --dir "$DEMO" --pledges 2 --levels 3 | sed 's/^/   /'
 
-# The second pledge onboards over CoAPS. The registrar strips the COSE voucher's
-# x5bag (cBRSKI 6.8), so that pledge holds the MASA signer certificate as anchor.
+# The second pledge onboards over CoAPS (its ini already holds the MASA signer
+# certificate as an anchor, since the registrar strips the COSE voucher's x5bag).
 COAP_INI=$(ls "$DEMO"/pledge-*.ini | sed -n 2p)
-sed -i -e 's/^\[pledge\]$/[pledge]\ntransport = coap/' \
-    -e 's#^file = pledges/.*/masa-anchor.crt#file = masa/signer.crt#' "$COAP_INI"
+sed -i -e 's/^\[pledge\]$/[pledge]\ntransport = coap/' "$COAP_INI"
 
 MASA_PORT=$(sed -n 's/^listen = .*:\([0-9]*\)$/\1/p' "$DEMO/masa.ini")
 REG_PORT=$(sed -n 's/^listen_https = .*:\([0-9]*\)$/\1/p' "$DEMO/registrar.ini")

@@ -38,6 +38,7 @@ verify_pki() {
             fi
         fi
         cmp -s "$p/masa-anchor.crt" "$d/manufacturer/root.crt" || fail "masa-anchor is not the root"
+        cmp -s "$p/masa-signer.crt" "$d/masa/signer.crt" || fail "masa-signer is not the MASA signer"
         local text
         text="$(openssl x509 -in "$p/idevid.crt" -noout -text)"
         grep -q "serialNumber = $serial" <<<"$text" || fail "IDevID lacks serialNumber $serial"

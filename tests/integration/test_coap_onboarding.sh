@@ -78,11 +78,11 @@ run_case() {
         -e "s/^\[registrar\]\$/[registrar]\nmasa_url = 127.0.0.1:$mport/" "$dir/registrar.ini"
     grep -q "^listen_coaps = 127.0.0.1:$cport" "$dir/registrar.ini" || fail "listen_coaps not set"
     # cBRSKI 6.8: the registrar strips the voucher's x5bag, so the pledge holds
-    # the MASA signer certificate as its masa anchor (its key verifies the voucher).
+    # the MASA signer certificate as a masa anchor (brski-certs init writes it).
     for ini in "$dir"/pledge-*.ini; do
+        grep -q '^file = pledges/.*/masa-signer.crt' "$ini" || fail "init wrote no masa-signer anchor"
         sed -i -e "s/^registrar_coaps = .*/registrar_coaps = 127.0.0.1:$cport/" \
-            -e "s/^\[pledge\]\$/[pledge]\ntransport = coap\ntimeout_ms = 10000/" \
-            -e "s#^file = pledges/.*/masa-anchor.crt#file = masa/signer.crt#" "$ini"
+            -e "s/^\[pledge\]\$/[pledge]\ntransport = coap\ntimeout_ms = 10000/" "$ini"
     done
 
     (cd "$dir" && exec "$MASA" serve --config masa.ini >masa.log 2>&1) &
@@ -184,7 +184,7 @@ run_case() {
 
     # 2. Pledge 2 holds only the manufacturer root: without x5bag it cannot verify
     # the voucher, refuses it and reports status false with its reason over CoAPS.
-    sed -i "s#^file = masa/signer.crt#file = pledges/$s2/masa-anchor.crt#" "$dir/pledge-$s2.ini"
+    sed -i "s#^file = pledges/.*/masa-signer.crt#file = pledges/$s2/masa-anchor.crt#" "$dir/pledge-$s2.ini"
     local rc=0 err
     err=$("$PLEDGE" enroll --config "$dir/pledge-$s2.ini" 2>&1 >/dev/null) || rc=$?
     [ "$rc" = 1 ] || fail "$alg/$levels: root-only anchor: exit $rc, want 1"

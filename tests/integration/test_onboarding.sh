@@ -117,7 +117,7 @@ run_case() {
 
     # A pledge trusting a foreign MASA anchor must refuse the voucher (RFC 8995 5.6.1).
     local bad=$dir/bad.ini
-    sed -e "s#^file = pledges/.*/masa-anchor.crt#file = domain/ca.crt#" \
+    sed -e "s#^file = pledges/.*/masa-\(anchor\|signer\).crt#file = domain/ca.crt#" \
         "$dir/pledge-${serials[0]}.ini" >"$bad"
     sed -i "s/^\[pledge\]\$/[pledge]\nout_dir = badout/" "$bad"
     local rc=0 err
