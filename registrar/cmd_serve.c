@@ -920,19 +920,19 @@ static const int enroll_alt[] = {BRSKI_CF_PKCS7_CERTS, BRSKI_CF_NONE};
 /* cBRSKI 6.5.2 / RFC 9148 4.1: every resource on the one CoAPS endpoint. */
 static const brski_coap_resource reg_coap_resources[] = {
     {".well-known/brski/rv", BRSKI_METHOD_POST, BRSKI_CF_VOUCHER_COSE, BRSKI_CF_VOUCHER_COSE,
-     "brski.rv", h_coap_rv, BRSKI_MAX_VOUCHER, NULL},
+     "brski.rv", h_coap_rv, BRSKI_MAX_VOUCHER, NULL, true},
     {".well-known/brski/vs", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_NONE, "brski.vs",
-     h_coap_vs, BRSKI_TELEMETRY_MAX_BODY, NULL},
+     h_coap_vs, BRSKI_TELEMETRY_MAX_BODY, NULL, false},
     {".well-known/brski/es", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_NONE, "brski.es",
-     h_coap_es, BRSKI_TELEMETRY_MAX_BODY, NULL},
+     h_coap_es, BRSKI_TELEMETRY_MAX_BODY, NULL, false},
     {".well-known/est/crts", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_PKCS7_CERTS,
-     "ace.est.crts", h_coap_crts, 0, crts_alt},
+     "ace.est.crts", h_coap_crts, 0, crts_alt, false},
     {".well-known/est/sen", BRSKI_METHOD_POST, BRSKI_CF_PKCS10, BRSKI_CF_PKIX_CERT, "ace.est.sen",
-     h_coap_sen, BRSKI_MAX_CSR, enroll_alt},
+     h_coap_sen, BRSKI_MAX_CSR, enroll_alt, false},
     {".well-known/est/sren", BRSKI_METHOD_POST, BRSKI_CF_PKCS10, BRSKI_CF_PKIX_CERT,
-     "ace.est.sren", h_coap_sren, BRSKI_MAX_CSR, enroll_alt},
+     "ace.est.sren", h_coap_sren, BRSKI_MAX_CSR, enroll_alt, false},
     {".well-known/est/att", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CSRATTRS, "ace.est.att",
-     h_coap_att, 0, NULL},
+     h_coap_att, 0, NULL, false},
 };
 
 static const brski_route reg_routes[] = {

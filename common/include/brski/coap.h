@@ -15,6 +15,12 @@
  * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
  *
+ * A |deferred| resource (RFC 7252 5.2.2, RFC 9148 4.7) runs its handler on
+ * a worker thread: the request is acknowledged at once with an empty ACK
+ * and answered with a separate (Confirmable) response when the handler is
+ * done; with 16 such requests running, 5.03 with Max-Age. Other resources
+ * run on the CoAPS thread and answer in the ACK.
+ *
  * Deduplication (RFC 7252 4.5): the answer to a Confirmable POST is kept
  * for EXCHANGE_LIFETIME (up to 64 answers of at most 16 KiB); a duplicate
  * (same peer, Message ID and token) gets it again and the handler does not
@@ -66,6 +72,7 @@ typedef struct brski_coap_resource {
     size_t max_body;            /* request body cap; 0 means no body allowed */
     const int *ct_alt;          /* further response Content-Formats, ending in BRSKI_CF_NONE;
                                    NULL: |ct_out| only */
+    bool deferred;              /* slow handler: empty ACK now, separate response later */
 } brski_coap_resource;
 
 typedef struct brski_coap_server brski_coap_server;
