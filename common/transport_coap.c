@@ -44,6 +44,7 @@ struct brski_coap_server {
     atomic_bool stop;
     atomic_uint_fast64_t requests;
     struct coap_dedup *dedup; /* COAP_DEDUP_SLOTS answered POSTs (CoAP thread only) */
+    const char *const *deferred_paths;
     struct coap_job *jobs;    /* deferred requests (CoAP thread only) */
     size_t n_jobs;
     int wake[2];              /* a worker that finished writes a byte to wake[1] */
@@ -617,6 +618,16 @@ static void job_clear(brski_coap_server *s)
     }
 }
 
+static bool is_deferred(const brski_coap_server *s, const brski_coap_resource *res)
+{
+    for (size_t i = 0; s->deferred_paths != NULL && s->deferred_paths[i] != NULL; i++) {
+        if (strcmp(s->deferred_paths[i], res->path) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -666,7 +677,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         respond(r, sess, req, query, resp, seen->code, seen->ct, seen->body, seen->len);
         return;
     }
-    coap_job *job = res->deferred ? job_find(s, sess, req) : NULL;
+    coap_job *job = is_deferred(s, res) ? job_find(s, sess, req) : NULL;
     if (job != NULL) {
         /* Done: this is libcoap's copy of the request, triggered by job_poll(). */
         if (atomic_load(&job->done)) {
@@ -684,7 +695,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
     }
     if (len > 0 && brski_buf_append(&call->rq.body, data, len) != BRSKI_OK) {
         call->rv = BRSKI_ERR_NOMEM;
-    } else if (res->deferred) {
+    } else if (is_deferred(s, res)) {
         defer(s, sess, req, resp, res, call);
         return;
     } else {
@@ -809,6 +820,7 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     s->res = cfg->resources;
     s->n_res = cfg->n_resources;
     s->handler_ctx = cfg->handler_ctx;
+    s->deferred_paths = cfg->deferred_paths;
     atomic_init(&s->stop, false);
     atomic_init(&s->requests, 0);
     s->ctx = coap_new_context(NULL);

@@ -920,20 +920,23 @@ static const int enroll_alt[] = {BRSKI_CF_PKCS7_CERTS, BRSKI_CF_NONE};
 /* cBRSKI 6.5.2 / RFC 9148 4.1: every resource on the one CoAPS endpoint. */
 static const brski_coap_resource reg_coap_resources[] = {
     {".well-known/brski/rv", BRSKI_METHOD_POST, BRSKI_CF_VOUCHER_COSE, BRSKI_CF_VOUCHER_COSE,
-     "brski.rv", h_coap_rv, BRSKI_MAX_VOUCHER, NULL, true},
+     "brski.rv", h_coap_rv, BRSKI_MAX_VOUCHER, NULL},
     {".well-known/brski/vs", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_NONE, "brski.vs",
-     h_coap_vs, BRSKI_TELEMETRY_MAX_BODY, NULL, false},
+     h_coap_vs, BRSKI_TELEMETRY_MAX_BODY, NULL},
     {".well-known/brski/es", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_NONE, "brski.es",
-     h_coap_es, BRSKI_TELEMETRY_MAX_BODY, NULL, false},
+     h_coap_es, BRSKI_TELEMETRY_MAX_BODY, NULL},
     {".well-known/est/crts", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_PKCS7_CERTS,
-     "ace.est.crts", h_coap_crts, 0, crts_alt, false},
+     "ace.est.crts", h_coap_crts, 0, crts_alt},
     {".well-known/est/sen", BRSKI_METHOD_POST, BRSKI_CF_PKCS10, BRSKI_CF_PKIX_CERT, "ace.est.sen",
-     h_coap_sen, BRSKI_MAX_CSR, enroll_alt, false},
+     h_coap_sen, BRSKI_MAX_CSR, enroll_alt},
     {".well-known/est/sren", BRSKI_METHOD_POST, BRSKI_CF_PKCS10, BRSKI_CF_PKIX_CERT,
-     "ace.est.sren", h_coap_sren, BRSKI_MAX_CSR, enroll_alt, false},
+     "ace.est.sren", h_coap_sren, BRSKI_MAX_CSR, enroll_alt},
     {".well-known/est/att", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CSRATTRS, "ace.est.att",
-     h_coap_att, 0, NULL, false},
+     h_coap_att, 0, NULL},
 };
+
+/* The voucher request waits on the MASA: empty ACK, then a separate response. */
+static const char *const reg_coap_deferred[] = {".well-known/brski/rv", NULL};
 
 static const brski_route reg_routes[] = {
     {"/.well-known/brski/requestvoucher", BRSKI_METHOD_POST, h_requestvoucher, BRSKI_MAX_VOUCHER,
@@ -1172,6 +1175,7 @@ int registrar_cmd_serve(int argc, char **argv)
         cc.resources = reg_coap_resources;
         cc.n_resources = sizeof(reg_coap_resources) / sizeof(reg_coap_resources[0]);
         cc.handler_ctx = &r;
+        cc.deferred_paths = reg_coap_deferred;
         if (brski_coap_server_new(&cc, &coap) != BRSKI_OK ||
             brski_coap_server_start(coap) != BRSKI_OK) {
             fprintf(stderr, "brski-registrar serve: cannot serve CoAPS on %s\n", lcoaps);

@@ -15,7 +15,8 @@
  * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
  *
- * A |deferred| resource (RFC 7252 5.2.2, RFC 9148 4.7) runs its handler on
+ * A deferred resource (brski_coap_config.deferred_paths; RFC 7252 5.2.2,
+ * RFC 9148 4.7) runs its handler on
  * a worker thread: the request is acknowledged at once with an empty ACK
  * and answered with a separate (Confirmable) response when the handler is
  * done; with 16 such requests running, 5.03 with Max-Age. Other resources
@@ -72,7 +73,6 @@ typedef struct brski_coap_resource {
     size_t max_body;            /* request body cap; 0 means no body allowed */
     const int *ct_alt;          /* further response Content-Formats, ending in BRSKI_CF_NONE;
                                    NULL: |ct_out| only */
-    bool deferred;              /* slow handler: empty ACK now, separate response later */
 } brski_coap_resource;
 
 typedef struct brski_coap_server brski_coap_server;
@@ -85,6 +85,8 @@ typedef struct brski_coap_config {
     const brski_coap_resource *resources;
     size_t n_resources;
     void *handler_ctx;
+    const char *const *deferred_paths; /* resource paths answered with a separate response
+                                          (slow handlers), NULL-terminated; NULL: none */
 } brski_coap_config;
 
 /*
