@@ -679,12 +679,16 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
     }
     coap_job *job = is_deferred(s, res) ? job_find(s, sess, req) : NULL;
     if (job != NULL) {
-        /* Done: this is libcoap's copy of the request, triggered by job_poll(). */
-        if (atomic_load(&job->done)) {
+        /*
+         * libcoap's copy of the request, fired by job_poll() once the worker
+         * is done, has a Message ID of its own; the original's is a duplicate.
+         */
+        if (coap_pdu_get_mid(req) != job->mid && job->triggered) {
             finish(s, r, sess, req, query, resp, res, job->call, keep, job->mid);
             job_free(s, job, true);
+            return;
         }
-        /* Still running: a duplicate; acknowledge it again (RFC 7252 4.5). */
+        /* A duplicate while the job runs: acknowledge it again (RFC 7252 4.5). */
         (void)coap_send_ack(sess, req);
         return;
     }
