@@ -47,7 +47,9 @@ struct brski_coap_server {
     const char *const *deferred_paths;
     struct coap_job *jobs;    /* deferred requests (CoAP thread only) */
     size_t n_jobs;
-    int wake[2];              /* a worker that finished writes a byte to wake[1] */
+    int wake[2];              /* a worker that finished writes a byte to wake[1]; it wakes
+                                 the loop where libcoap uses select(), with epoll the
+                                 job is seen at the next turn (<= COAP_POLL_MS) */
 };
 
 /* Peer chain of one request: DER copies, leaf first. */
