@@ -24,8 +24,11 @@
 #define COAP_MAX_HANDSHAKE_SESSIONS 32u /* concurrent handshakes */
 #define COAP_SESSION_TIMEOUT_S 120u     /* idle session lifetime */
 
+struct coap_upload;
+
 struct brski_coap_server {
     coap_context_t *ctx;
+    struct coap_upload *uploads; /* Block1 bodies in progress, one per session at most */
     const brski_coap_resource *res;
     size_t n_res;
     void *handler_ctx;
@@ -42,6 +45,20 @@ typedef struct coap_peer_chain {
     size_t len[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t n;
 } coap_peer_chain;
+
+/*
+ * One Block1 request body in progress per DTLS session (RFC 7959 2.5), kept as
+ * the session's app data and never larger than the resource's cap: libcoap's
+ * own reassembly (COAP_BLOCK_SINGLE_BODY) has no size limit in 4.3.1, so
+ * the handler sees each block and the body is assembled here.
+ */
+typedef struct coap_upload {
+    struct coap_upload *next; /* the server's list, freed with the server */
+    const brski_coap_resource *res;
+    brski_buf body;
+    uint8_t tag[8]; /* Request-Tag (RFC 9175 3) of block 0 */
+    size_t tag_len;
+} coap_upload;
 
 static pthread_once_t coap_once = PTHREAD_ONCE_INIT;
 
@@ -195,6 +212,166 @@ static int request_cf(const coap_pdu_t *req, uint16_t opt)
     return (int)coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
 }
 
+static void upload_free(coap_upload *u)
+{
+    brski_buf_clear(&u->body);
+    free(u);
+}
+
+static void upload_drop(coap_session_t *sess)
+{
+    coap_upload *u = coap_session_get_app_data(sess);
+    if (u == NULL) {
+        return;
+    }
+    brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+    for (coap_upload **pp = &s->uploads; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == u) {
+            *pp = u->next;
+            break;
+        }
+    }
+    coap_session_set_app_data(sess, NULL);
+    upload_free(u);
+}
+
+static int on_event(coap_session_t *sess, const coap_event_t event)
+{
+    if (event == COAP_EVENT_SERVER_SESSION_DEL && sess != NULL) {
+        upload_drop(sess);
+    }
+    return 0;
+}
+
+/* 4.13 with Size1 = the largest body we take (RFC 7959 2.9.3). */
+static void set_too_large(coap_pdu_t *resp, size_t cap)
+{
+    uint8_t v[4];
+    (void)coap_add_option(resp, COAP_OPTION_SIZE1,
+                          coap_encode_var_safe(v, sizeof(v), (unsigned int)cap), v);
+    set_error(resp, 413, "RFC 7959 2.9.3: request body larger than this resource takes");
+}
+
+/* Value of an opaque option (at most |cap| bytes) into |out|; 0 when absent. */
+static size_t request_opaque(const coap_pdu_t *req, uint16_t opt, uint8_t *out, size_t cap)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *o = coap_check_option(req, opt, &it);
+    size_t n = o != NULL ? coap_opt_length(o) : 0;
+    if (n > cap) {
+        n = cap;
+    }
+    if (n > 0) {
+        memcpy(out, coap_opt_value(o), n);
+    }
+    return n;
+}
+
+enum { BODY_DONE, BODY_MORE, BODY_ERROR };
+
+/* |len| <= the cap of |body| here, so only allocation can fail. */
+static int body_take(brski_buf *body, const uint8_t *data, size_t len, coap_pdu_t *resp)
+{
+    if (len > 0 && brski_buf_append(body, data, len) != BRSKI_OK) {
+        set_error(resp, 503, "out of memory");
+        return BODY_ERROR;
+    }
+    return BODY_DONE;
+}
+
+/*
+ * Gathers the request body into |body| (max |cap|). BODY_DONE: |body| is the
+ * whole body. BODY_MORE: a block was stored and 2.31 Continue set. BODY_ERROR:
+ * |resp| holds the error (4.00, 4.08, 4.13).
+ */
+static int body_collect(coap_session_t *sess, const coap_pdu_t *req,
+                        const brski_coap_resource *res, size_t cap, brski_buf *body,
+                        coap_pdu_t *resp)
+{
+    size_t len = 0;
+    const uint8_t *data = NULL;
+    if (!coap_get_data(req, &len, &data)) {
+        len = 0;
+    }
+    coap_opt_iterator_t it;
+    coap_opt_t *size1 = coap_check_option(req, COAP_OPTION_SIZE1, &it);
+    if (size1 != NULL &&
+        coap_decode_var_bytes8(coap_opt_value(size1), coap_opt_length(size1)) > cap) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    coap_block_t b1;
+    bool has_block = coap_check_option(req, COAP_OPTION_BLOCK1, &it) != NULL;
+    if (has_block && !coap_get_block(req, COAP_OPTION_BLOCK1, &b1)) {
+        set_error(resp, 400, "RFC 7959 2.2: invalid Block1 option");
+        return BODY_ERROR;
+    }
+    if (!has_block) {
+        if (len > cap) {
+            set_too_large(resp, cap);
+            return BODY_ERROR;
+        }
+        return body_take(body, data, len, resp);
+    }
+    size_t bsize = (size_t)1 << (b1.szx + 4);
+    size_t offset = (size_t)b1.num << (b1.szx + 4);
+    if (b1.m && len != bsize) {
+        upload_drop(sess);
+        set_error(resp, 400, "RFC 7959 2.2: a block other than the last must be full size");
+        return BODY_ERROR;
+    }
+    if (offset + len > cap) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    uint8_t tag[8];
+    size_t tag_len = request_opaque(req, COAP_OPTION_RTAG, tag, sizeof(tag));
+    coap_upload *u = coap_session_get_app_data(sess);
+    if (offset == 0) {
+        upload_drop(sess);
+        if (!b1.m) {
+            return body_take(body, data, len, resp);
+        }
+        u = calloc(1, sizeof(*u));
+        if (u == NULL) {
+            set_error(resp, 503, "out of memory");
+            return BODY_ERROR;
+        }
+        u->res = res;
+        brski_buf_init(&u->body, cap);
+        memcpy(u->tag, tag, tag_len);
+        u->tag_len = tag_len;
+        brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+        u->next = s->uploads;
+        s->uploads = u;
+        coap_session_set_app_data(sess, u);
+    } else if (u != NULL && u->res == res && b1.m && offset + len == u->body.len &&
+               memcmp(u->body.p + offset, data, len) == 0) {
+        /* The last block again: our 2.31 was lost and the client retransmitted. */
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
+        return BODY_MORE;
+    } else if (u == NULL || u->res != res || u->body.len != offset || u->tag_len != tag_len ||
+               memcmp(u->tag, tag, tag_len) != 0) {
+        upload_drop(sess);
+        set_error(resp, 408, "RFC 7959 2.9.2: Block1 out of sequence or earlier blocks missing");
+        return BODY_ERROR;
+    }
+    if (brski_buf_append(&u->body, data, len) != BRSKI_OK) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    if (b1.m) {
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
+        return BODY_MORE;
+    }
+    int done = body_take(body, u->body.p, u->body.len, resp);
+    upload_drop(sess);
+    return done;
+}
+
 static const brski_coap_resource *find_resource(const brski_coap_server *s, coap_resource_t *r,
                                                 brski_method m, bool *path_known)
 {
@@ -237,15 +414,12 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
         return;
     }
-    size_t len = 0, offset = 0, total = 0;
-    const uint8_t *data = NULL;
-    if (!coap_get_data_large(req, &len, &data, &offset, &total)) {
-        len = 0;
-        total = 0;
-    }
     size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
-    if (total > cap || len > cap || offset != 0) {
-        set_error(resp, 413, "request payload too large");
+    brski_buf body;
+    brski_buf_init(&body, cap);
+    int got = body_collect(sess, req, res, cap, &body, resp);
+    if (got != BODY_DONE) {
+        brski_buf_clear(&body);
         return;
     }
     coap_peer_chain pc;
@@ -263,6 +437,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         free(rq);
         free(rs);
         chain_free(&pc);
+        brski_buf_clear(&body);
         set_error(resp, 500, "out of memory");
         return;
     }
@@ -281,9 +456,10 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         snprintf(rq->accept, sizeof(rq->accept), "%d", accept);
     }
     brski_err rv = BRSKI_OK;
-    if (len > 0) {
-        rv = brski_buf_append(&rq->body, data, len);
+    if (body.len > 0) {
+        rv = brski_buf_append(&rq->body, body.p, body.len);
     }
+    brski_buf_clear(&body);
     if (rv == BRSKI_OK) {
         rv = res->fn(s->handler_ctx, &peer, rq, rs);
     }
@@ -302,8 +478,11 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
                 memcpy(copy, rs->body.p, blen);
                 uint16_t ct = res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
                                                            : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+                /* On failure libcoap has released |copy|; for a Block2 number past
+                 * the end it has already set 4.00 (RFC 7959 2.4), keep that. */
                 if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, blen,
-                                                  copy, release_body, copy)) {
+                                                  copy, release_body, copy) &&
+                    COAP_RESPONSE_CLASS(coap_pdu_get_code(resp)) < 4) {
                     set_error(resp, 500, "cannot send response");
                 }
             }
@@ -421,7 +600,8 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         return BRSKI_ERR_NOMEM;
     }
     coap_set_app_data(s->ctx, s);
-    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP); /* Block1: body_collect() */
+    coap_register_event_handler(s->ctx, on_event);
     coap_context_set_max_idle_sessions(s->ctx, COAP_MAX_IDLE_SESSIONS);
     coap_context_set_max_handshake_sessions(s->ctx, COAP_MAX_HANDSHAKE_SESSIONS);
     coap_context_set_session_timeout(s->ctx, COAP_SESSION_TIMEOUT_S);
@@ -507,6 +687,11 @@ void brski_coap_server_free(brski_coap_server *s)
     }
     brski_coap_server_stop(s);
     coap_free_context(s->ctx);
+    while (s->uploads != NULL) {
+        coap_upload *u = s->uploads;
+        s->uploads = u->next;
+        upload_free(u);
+    }
     free(s);
 }
 
