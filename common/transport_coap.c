@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "brski/coap.h"
 #include "brski/log.h"
@@ -23,6 +24,9 @@
 #define COAP_MAX_IDLE_SESSIONS 256u     /* established DTLS sessions kept */
 #define COAP_MAX_HANDSHAKE_SESSIONS 32u /* concurrent handshakes */
 #define COAP_SESSION_TIMEOUT_S 120u     /* idle session lifetime */
+#define COAP_DEDUP_SLOTS 64u            /* answered POSTs remembered */
+#define COAP_DEDUP_MAX_BODY 16384u      /* larger answers are not remembered */
+#define COAP_EXCHANGE_LIFETIME_S 247u   /* RFC 7252 4.8.2 */
 
 struct coap_upload;
 
@@ -37,6 +41,7 @@ struct brski_coap_server {
     bool started;
     atomic_bool stop;
     atomic_uint_fast64_t requests;
+    struct coap_dedup *dedup; /* COAP_DEDUP_SLOTS answered POSTs (CoAP thread only) */
 };
 
 /* Peer chain of one request: DER copies, leaf first. */
@@ -389,6 +394,161 @@ static const brski_coap_resource *find_resource(const brski_coap_server *s, coap
     return NULL;
 }
 
+/* True when |res| can answer in Content-Format |cf| (|ct_out| or one of |ct_alt|). */
+static bool resource_produces(const brski_coap_resource *res, int cf)
+{
+    if (cf == res->ct_out) {
+        return true;
+    }
+    for (size_t i = 0; res->ct_alt != NULL && res->ct_alt[i] != BRSKI_CF_NONE; i++) {
+        if (res->ct_alt[i] == cf) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The Content-Format of a response: the handler's choice in |ctype| (a
+ * decimal the resource produces), else |ct_out|, else text/plain.
+ */
+static uint16_t response_cf(const brski_coap_resource *res, const char *ctype)
+{
+    char *end = NULL;
+    long v = ctype[0] >= '0' && ctype[0] <= '9' ? strtol(ctype, &end, 10) : -1;
+    if (end != NULL && *end == '\0' && v <= 65535 && resource_produces(res, (int)v)) {
+        return (uint16_t)v;
+    }
+    return res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
+                                        : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
+}
+
+/*
+ * Message deduplication (RFC 7252 4.5): "The recipient SHOULD acknowledge
+ * each duplicate copy of a Confirmable message using the same
+ * Acknowledgement or Reset message but SHOULD process any request or
+ * response in the message only once". libcoap 4.3.1 hands a retransmitted
+ * CON request to the handler again, and a second /rv would replay the
+ * nonce at the MASA, a second /sen issue a second certificate. So the
+ * answer to each CON POST is kept for EXCHANGE_LIFETIME, keyed by peer
+ * address, Message ID and token, and a duplicate gets it again without
+ * running the handler. (GET is idempotent, RFC 7252 5.1, and is not kept.)
+ */
+typedef struct coap_dedup {
+    bool used;
+    time_t at;                          /* CLOCK_MONOTONIC seconds */
+    char addr[64];
+    coap_mid_t mid;
+    uint8_t token[8];
+    size_t token_len;
+    coap_pdu_code_t code;
+    uint16_t ct;
+    uint8_t *body;                      /* payload (diagnostic text for errors) */
+    size_t len;
+} coap_dedup;
+
+static time_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static bool dedup_match(const coap_dedup *e, const char *addr, const coap_pdu_t *req)
+{
+    coap_bin_const_t tok = coap_pdu_get_token(req);
+    return e->used && e->mid == coap_pdu_get_mid(req) && strcmp(e->addr, addr) == 0 &&
+           e->token_len == tok.length && memcmp(e->token, tok.s, tok.length) == 0 &&
+           mono_now() - e->at <= (time_t)COAP_EXCHANGE_LIFETIME_S;
+}
+
+static const coap_dedup *dedup_find(const brski_coap_server *s, const char *addr,
+                                    const coap_pdu_t *req)
+{
+    for (size_t i = 0; s->dedup != NULL && i < COAP_DEDUP_SLOTS; i++) {
+        if (dedup_match(&s->dedup[i], addr, req)) {
+            return &s->dedup[i];
+        }
+    }
+    return NULL;
+}
+
+/* Remembers the answer to |req|, replacing the oldest slot. Best effort. */
+static void dedup_store(brski_coap_server *s, const char *addr, const coap_pdu_t *req,
+                        coap_pdu_code_t code, uint16_t ct, const uint8_t *body, size_t len)
+{
+    coap_bin_const_t tok = coap_pdu_get_token(req);
+    if (s->dedup == NULL || len > COAP_DEDUP_MAX_BODY || tok.length > sizeof(s->dedup[0].token)) {
+        return;
+    }
+    coap_dedup *e = &s->dedup[0];
+    for (size_t i = 1; i < COAP_DEDUP_SLOTS && e->used; i++) {
+        if (!s->dedup[i].used || s->dedup[i].at < e->at) {
+            e = &s->dedup[i];
+        }
+    }
+    uint8_t *copy = len > 0 ? malloc(len) : NULL;
+    if (len > 0 && copy == NULL) {
+        return;
+    }
+    free(e->body);
+    memset(e, 0, sizeof(*e));
+    if (len > 0) {
+        memcpy(copy, body, len);
+    }
+    e->used = true;
+    e->at = mono_now();
+    snprintf(e->addr, sizeof(e->addr), "%s", addr);
+    e->mid = coap_pdu_get_mid(req);
+    memcpy(e->token, tok.s, tok.length);
+    e->token_len = tok.length;
+    e->code = code;
+    e->ct = ct;
+    e->body = copy;
+    e->len = len;
+}
+
+static void dedup_free(brski_coap_server *s)
+{
+    for (size_t i = 0; s->dedup != NULL && i < COAP_DEDUP_SLOTS; i++) {
+        free(s->dedup[i].body);
+    }
+    free(s->dedup);
+    s->dedup = NULL;
+}
+
+/*
+ * Fills |resp| with |code| and |len| bytes of |body|: as a diagnostic
+ * payload for an error code, else as Content-Format |ct| (block-wise by
+ * libcoap when large).
+ */
+static void respond(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
+                    const coap_string_t *query, coap_pdu_t *resp, coap_pdu_code_t code,
+                    uint16_t ct, const uint8_t *body, size_t len)
+{
+    coap_pdu_set_code(resp, code);
+    if (len == 0) {
+        return;
+    }
+    if (COAP_RESPONSE_CLASS(code) >= 4) {
+        (void)coap_add_data(resp, len, body);
+        return;
+    }
+    uint8_t *copy = malloc(len);
+    if (copy == NULL) {
+        set_error(resp, 500, "out of memory");
+        return;
+    }
+    memcpy(copy, body, len);
+    /* On failure libcoap has released |copy|; for a Block2 number past the end
+     * it has already set 4.00 (RFC 7959 2.4), keep that. */
+    if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, len, copy,
+                                      release_body, copy) &&
+        COAP_RESPONSE_CLASS(coap_pdu_get_code(resp)) < 4) {
+        set_error(resp, 500, "cannot send response");
+    }
+}
+
 static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -410,8 +570,24 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         return;
     }
     int accept = request_cf(req, COAP_OPTION_ACCEPT);
-    if (accept != BRSKI_CF_NONE && accept != res->ct_out) {
+    if (accept != BRSKI_CF_NONE && !resource_produces(res, accept)) {
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
+        return;
+    }
+    coap_peer_chain pc;
+    brski_http_peer peer;
+    memset(&pc, 0, sizeof(pc));
+    memset(&peer, 0, sizeof(peer));
+    const coap_address_t *ra = coap_session_get_addr_remote(sess);
+    if (ra != NULL) {
+        (void)coap_print_addr(ra, (unsigned char *)peer.addr, sizeof(peer.addr) - 1);
+    }
+    /* Before body_collect(): a retransmitted last Block1 finds its answer here. */
+    bool keep = m == BRSKI_METHOD_POST && coap_pdu_get_type(req) == COAP_MESSAGE_CON;
+    const coap_dedup *seen = keep ? dedup_find(s, peer.addr, req) : NULL;
+    if (seen != NULL) {
+        brski_log(BRSKI_LOG_DEBUG, "coap: RFC 7252 4.5: duplicate of an answered request");
+        respond(r, sess, req, query, resp, seen->code, seen->ct, seen->body, seen->len);
         return;
     }
     size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
@@ -422,15 +598,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         brski_buf_clear(&body);
         return;
     }
-    coap_peer_chain pc;
-    brski_http_peer peer;
-    memset(&pc, 0, sizeof(pc));
-    memset(&peer, 0, sizeof(peer));
     peer_collect(sess, &pc, &peer);
-    const coap_address_t *ra = coap_session_get_addr_remote(sess);
-    if (ra != NULL) {
-        (void)coap_print_addr(ra, (unsigned char *)peer.addr, sizeof(peer.addr) - 1);
-    }
     brski_http_msg *rq = malloc(sizeof(*rq));
     brski_http_msg *rs = malloc(sizeof(*rs));
     if (rq == NULL || rs == NULL) {
@@ -463,31 +631,24 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
     if (rv == BRSKI_OK) {
         rv = res->fn(s->handler_ctx, &peer, rq, rs);
     }
+    coap_pdu_code_t rcode;
+    uint16_t ct = 0;
+    const uint8_t *out = (const uint8_t *)rs->reason;
+    size_t olen = strnlen(rs->reason, BRSKI_HTTP_MAX_REASON);
     if (rv != BRSKI_OK) {
-        set_error(resp, brski_err_coap(rv), rs->reason);
+        rcode = coap_code_from_status(brski_err_coap(rv), false);
     } else if (rs->status >= 400) {
-        set_error(resp, rs->status, rs->reason);
+        rcode = coap_code_from_status(rs->status, false);
     } else {
-        coap_pdu_set_code(resp, coap_code_from_status(rs->status, m == BRSKI_METHOD_GET));
-        size_t blen = rs->body.len;
-        if (blen > 0) {
-            uint8_t *copy = malloc(blen);
-            if (copy == NULL) {
-                set_error(resp, 500, "out of memory");
-            } else {
-                memcpy(copy, rs->body.p, blen);
-                uint16_t ct = res->ct_out != BRSKI_CF_NONE ? (uint16_t)res->ct_out
-                                                           : (uint16_t)COAP_MEDIATYPE_TEXT_PLAIN;
-                /* On failure libcoap has released |copy|; for a Block2 number past
-                 * the end it has already set 4.00 (RFC 7959 2.4), keep that. */
-                if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, blen,
-                                                  copy, release_body, copy) &&
-                    COAP_RESPONSE_CLASS(coap_pdu_get_code(resp)) < 4) {
-                    set_error(resp, 500, "cannot send response");
-                }
-            }
-        }
+        rcode = coap_code_from_status(rs->status, m == BRSKI_METHOD_GET);
+        ct = response_cf(res, rs->ctype);
+        out = rs->body.p;
+        olen = rs->body.len;
     }
+    if (keep) {
+        dedup_store(s, peer.addr, req, rcode, ct, out, olen);
+    }
+    respond(r, sess, req, query, resp, rcode, ct, out, olen);
     brski_http_msg_clear(rq);
     brski_http_msg_clear(rs);
     free(rq);
@@ -539,8 +700,16 @@ static brski_err add_resources(brski_coap_server *s)
             }
         }
         char v[COAP_MAX_RT];
-        if (e->ct_out != BRSKI_CF_NONE) {
+        if (e->ct_out != BRSKI_CF_NONE && e->ct_alt == NULL) {
             snprintf(v, sizeof(v), "%d", e->ct_out);
+            (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
+        } else if (e->ct_out != BRSKI_CF_NONE) {
+            /* RFC 7252 7.2.1: several formats as a quoted space-separated list. */
+            size_t k = (size_t)snprintf(v, sizeof(v), "\"%d", e->ct_out);
+            for (size_t j = 0; e->ct_alt[j] != BRSKI_CF_NONE && k + 8 < sizeof(v); j++) {
+                k += (size_t)snprintf(v + k, sizeof(v) - k, " %d", e->ct_alt[j]);
+            }
+            snprintf(v + k, sizeof(v) - k, "\"");
             (void)coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(v), 0);
         }
         if (e->rt != NULL) {
@@ -586,7 +755,11 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         return BRSKI_ERR_UNSUPPORTED;
     }
     brski_coap_server *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
+    if (s != NULL) {
+        s->dedup = calloc(COAP_DEDUP_SLOTS, sizeof(*s->dedup));
+    }
+    if (s == NULL || s->dedup == NULL) {
+        free(s);
         return BRSKI_ERR_NOMEM;
     }
     s->res = cfg->resources;
@@ -596,6 +769,7 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     atomic_init(&s->requests, 0);
     s->ctx = coap_new_context(NULL);
     if (s->ctx == NULL) {
+        dedup_free(s);
         free(s);
         return BRSKI_ERR_NOMEM;
     }
@@ -632,6 +806,7 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     }
     if (rv != BRSKI_OK) {
         coap_free_context(s->ctx);
+        dedup_free(s);
         free(s);
         return rv;
     }
@@ -692,6 +867,7 @@ void brski_coap_server_free(brski_coap_server *s)
         s->uploads = u->next;
         upload_free(u);
     }
+    dedup_free(s);
     free(s);
 }
 

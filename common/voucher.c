@@ -428,3 +428,14 @@ brski_err brski_voucher_validate(const brski_voucher *v)
     }
     return BRSKI_OK;
 }
+
+brski_err brski_voucher_nonce_str(const brski_voucher *v, brski_buf *out)
+{
+    if (!brski_voucher_has(v, BRSKI_LEAF_NONCE)) {
+        return BRSKI_ERR_ARG;
+    }
+    brski_err rv = v->nonce_text != NULL
+                       ? brski_buf_append_str(out, v->nonce_text)
+                       : brski_base64_encode(brski_slice_make(v->nonce.p, v->nonce.len), out);
+    return rv == BRSKI_OK ? brski_buf_cstr(out) : rv;
+}

@@ -10,22 +10,30 @@
  * POST /.well-known/est/simpleenroll      LDevID for a pledge with a voucher (RFC 8995 5.9.2)
  * POST /.well-known/est/simplereenroll    renewal for a holder of an LDevID (RFC 7030 4.2.2)
  *
- * With listen_coaps set, also a CoAPS server (cBRSKI, RFC 9148):
- * GET  /.well-known/est/crts                 domain CA, DER certs-only (281)
- * GET  /.well-known/est/att                  CSR attributes, DER (285)
- * GET  /.well-known/core                     resource discovery (RFC 6690)
+ * With listen_coaps set, also a CoAPS server (cBRSKI 6.5, RFC 9148) on one
+ * UDP port; Content-Formats in -> out:
+ * POST /.well-known/brski/rv   836 -> 836   COSE PVR -> COSE voucher (x5bag stripped)
+ * POST /.well-known/brski/vs   60 -> none   voucher status, CBOR (cBRSKI 6.5.1)
+ * POST /.well-known/brski/es   60 -> none   enroll status, CBOR
+ * GET  /.well-known/est/crts   -> 281 (default), 287 (the domain CA), 62 ([287, cert])
+ * POST /.well-known/est/sen    286 -> 287 (default) or 281
+ * POST /.well-known/est/sren   286 -> 287 (default) or 281
+ * GET  /.well-known/est/att    -> 285
+ * GET  /.well-known/core       resource discovery (RFC 6690)
+ * The handlers are those of HTTPS with the format as a parameter.
  */
-#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "brski/app.h"
+#include "brski/cbor_scan.h"
 #include "brski/cms.h"
 #include "brski/coap.h"
 #include "brski/codec.h"
 #include "brski/config.h"
+#include "brski/cose.h"
 #include "brski/env.h"
 #include "brski/est.h"
 #include "brski/log.h"
@@ -33,15 +41,19 @@
 #include "brski/server.h"
 #include "brski/signer.h"
 #include "brski/store.h"
+#include "brski/telemetry.h"
 #include "brski/tls.h"
 #include "brski/voucher.h"
 #include "brski/voucher_accept.h"
+#include "brski/voucher_cbor.h"
 #include "brski/voucher_cli.h"
+#include "brski/voucher_cose.h"
 #include "brski/voucher_json.h"
 #include "brski/x509.h"
 #include "cmds.h"
 
 #define REG_CT_VOUCHER "application/voucher-cms+json"
+#define REG_CT_COSE "application/voucher+cose"
 #define REG_CT_CERTS "application/pkcs7-mime; smime-type=certs-only"
 #define REG_MAX_ALLOW 1024u
 #define REG_MASA_TIMEOUT_MS 10000u
@@ -174,44 +186,72 @@ static brski_err set_idevid_issuer(brski_voucher *v, const brski_cert *idevid)
     return brski_voucher_set_bytes(v, BRSKI_LEAF_IDEVID_ISSUER, brski_slice_make(iss, len));
 }
 
-static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const brski_cert *idevid,
-                           brski_slice pvr_cms, brski_buf *out)
+/*
+ * The registrar voucher-request for |pvr| (RFC 8995 5.5), appended to |out|:
+ * CMS-signed JSON carrying the domain CA, or with |cose| (cBRSKI 7.1: "the
+ * same format as the PVR") a COSE_Sign1 whose unprotected x5bag holds the
+ * registrar certificate, the domain CA and the pledge's DTLS client chain
+ * |peer| (cBRSKI 9.2.1). |prior| is the PVR exactly as received.
+ */
+static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const brski_cert *peer,
+                           size_t n_peer, brski_slice prior, bool cose, brski_buf *out)
 {
     brski_voucher v;
-    brski_buf json;
-    brski_slice chain[1] = {brski_cert_der(&r->ca)};
+    brski_buf json, nonce;
+    brski_slice x5[BRSKI_COSE_MAX_CERTS];
+    size_t nx5 = 0;
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER_REQUEST);
     brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
+    brski_buf_init(&nonce, 128);
     v.assertion = BRSKI_ASSERTION_PROXIMITY;
     brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
     brski_err rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, brski_env_now(NULL));
     if (rv == BRSKI_OK) {
         rv = brski_voucher_set_str(&v, BRSKI_LEAF_SERIAL_NUMBER, pvr->serial_number);
     }
-    if (rv == BRSKI_OK && pvr->nonce_text != NULL) {
-        rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, pvr->nonce_text);
+    if (rv == BRSKI_OK && brski_voucher_has(pvr, BRSKI_LEAF_NONCE)) {
+        rv = brski_voucher_nonce_str(pvr, &nonce);
+        if (rv == BRSKI_OK) {
+            rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, (const char *)nonce.p);
+        }
     }
     if (rv == BRSKI_OK) {
-        rv = set_idevid_issuer(&v, idevid);
+        rv = set_idevid_issuer(&v, &peer[0]);
     }
     if (rv == BRSKI_OK) {
-        rv = brski_voucher_set_bytes(&v, BRSKI_LEAF_PRIOR_SIGNED_VOUCHER_REQUEST, pvr_cms);
+        rv = brski_voucher_set_bytes(&v, BRSKI_LEAF_PRIOR_SIGNED_VOUCHER_REQUEST, prior);
     }
-    if (rv == BRSKI_OK) {
-        rv = brski_voucher_json_encode(&v, &json);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_cms_sign_with(brski_buf_slice(&json), true, r->key,
-                                 brski_cert_der(&r->tls_certs[0]), chain, 1, NULL, out);
+    if (cose) {
+        x5[nx5++] = brski_cert_der(&r->tls_certs[0]);
+        x5[nx5++] = brski_cert_der(&r->ca);
+        for (size_t i = 0; i < n_peer && nx5 < BRSKI_COSE_MAX_CERTS; i++) {
+            x5[nx5++] = brski_cert_der(&peer[i]);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_voucher_cose_sign(&v, r->key, x5, nx5, NULL, out);
+        }
+    } else {
+        x5[nx5++] = brski_cert_der(&r->ca);
+        if (rv == BRSKI_OK) {
+            rv = brski_voucher_json_encode(&v, &json);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_cms_sign_with(brski_buf_slice(&json), true, r->key,
+                                     brski_cert_der(&r->tls_certs[0]), x5, nx5, NULL, out);
+        }
     }
     brski_voucher_clear(&v);
     brski_buf_clear(&json);
+    brski_buf_clear(&nonce);
     return rv;
 }
 
-/* Sends the RVR to the MASA; |resp| gets the MASA's answer. Returns 0 or an HTTP status. */
-static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, brski_http_msg *mresp,
-                    char *why, size_t cap)
+/*
+ * Sends the RVR to the MASA as |ctype| (Accept the same, cBRSKI 7.1);
+ * |mresp| gets the MASA's answer. Returns 0 or an HTTP status.
+ */
+static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, const char *ctype,
+                    brski_http_msg *mresp, char *why, size_t cap)
 {
     char host[256];
     uint16_t port = 0;
@@ -227,8 +267,8 @@ static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, brski
     brski_http_msg_init(mresp, BRSKI_MAX_BODY);
     req.method = BRSKI_METHOD_POST;
     snprintf(req.path, sizeof(req.path), "/.well-known/brski/requestvoucher");
-    snprintf(req.ctype, sizeof(req.ctype), REG_CT_VOUCHER);
-    snprintf(req.accept, sizeof(req.accept), REG_CT_VOUCHER);
+    snprintf(req.ctype, sizeof(req.ctype), "%s", ctype);
+    snprintf(req.accept, sizeof(req.accept), "%s", ctype);
     brski_err rv = brski_buf_append(&req.body, rvr.p, rvr.len);
     if (rv == BRSKI_OK) {
         rv = brski_http_client_new(r->masa_tls, host, port, REG_MASA_TIMEOUT_MS, &cl);
@@ -246,29 +286,44 @@ static int ask_masa(reg_ctx *r, const brski_cert *idevid, brski_slice rvr, brski
     return 0;
 }
 
-/* RFC 8995 5.5.1: the registrar checks the voucher before passing it on. */
-static brski_err check_voucher(const reg_ctx *r, brski_slice cms, const char *serial, char *why,
-                               size_t cap)
+/*
+ * RFC 8995 5.5.1: the registrar checks the voucher before passing it on:
+ * signed by a MASA anchor (CMS signer chain, or for COSE an anchor key or
+ * the x5bag chain, cBRSKI 9.2.4), a voucher for |serial|.
+ */
+static brski_err check_voucher(const reg_ctx *r, brski_slice body, bool cose, const char *serial,
+                               char *why, size_t cap)
 {
     brski_cms_signed sd;
+    brski_cose_sign1 m;
     brski_voucher v;
     char cwhy[300];
     memset(&sd, 0, sizeof(sd));
+    memset(&m, 0, sizeof(m));
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER);
-    brski_err rv = brski_cms_verify(cms, &sd);
-    if (rv == BRSKI_OK) {
+    brski_err rv = cose ? brski_cose_sign1_parse(body, &m) : brski_cms_verify(body, &sd);
+    if (rv != BRSKI_OK) {
+        snprintf(why, cap, "MASA voucher %s not valid: %s", cose ? "COSE" : "CMS",
+                 brski_err_str(rv));
+    } else if (cose) {
+        rv = brski_cose_signer_check(&r->anchors, BRSKI_PURPOSE_MASA, &m, true,
+                                     brski_env_now(NULL));
+        if (rv != BRSKI_OK) {
+            snprintf(why, cap, "voucher signer not a trusted MASA: %s", brski_err_str(rv));
+        }
+    } else {
         rv = brski_cms_signer_check(&r->anchors, BRSKI_PURPOSE_MASA, &sd, true,
                                     brski_env_now(NULL), cwhy, sizeof(cwhy));
         if (rv != BRSKI_OK) {
             snprintf(why, cap, "voucher signer not a trusted MASA: %s", cwhy);
         }
-    } else {
-        snprintf(why, cap, "MASA voucher CMS not valid: %s", brski_err_str(rv));
     }
     if (rv == BRSKI_OK) {
-        rv = brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len),
-                                      BRSKI_VJSON_ALLOW_UNKNOWN, &v);
-        if (rv != BRSKI_OK || v.kind != BRSKI_KIND_VOUCHER || strcmp(v.serial_number, serial) != 0) {
+        rv = cose ? brski_voucher_cbor_parse(m.payload, 0, &v)
+                  : brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len),
+                                             BRSKI_VJSON_ALLOW_UNKNOWN, &v);
+        if (rv != BRSKI_OK || v.kind != BRSKI_KIND_VOUCHER || v.serial_number == NULL ||
+            strcmp(v.serial_number, serial) != 0) {
             snprintf(why, cap, "MASA voucher not valid for serial %s", serial);
             rv = BRSKI_ERR_POLICY;
         }
@@ -278,23 +333,136 @@ static brski_err check_voucher(const reg_ctx *r, brski_slice cms, const char *se
     return rv;
 }
 
-static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
-                                  const brski_http_msg *req, brski_http_msg *resp)
+/*
+ * Opens the pledge voucher-request |body|, which must be signed by the
+ * client certificate |idevid|: CMS whose signer is that certificate (RFC
+ * 8995 5.2), or with |cose| a COSE_Sign1 verified with its key, any x5bag /
+ * x5chain in it ignored (cBRSKI 9.2.2). Returns 0 or an HTTP status.
+ */
+static int open_pvr(brski_slice body, bool cose, const brski_cert *idevid, brski_voucher *pvr,
+                    char *why, size_t cap)
 {
-    reg_ctx *r = ctx;
+    brski_err rv;
+    if (cose) {
+        brski_cose_sign1 m;
+        rv = brski_cose_sign1_parse(body, &m);
+        if (rv != BRSKI_OK) {
+            snprintf(why, cap, "cBRSKI 9.2.2: voucher-request is not a COSE_Sign1: %s",
+                     brski_err_str(rv));
+            return rv == BRSKI_ERR_TOOBIG ? 413 : 400;
+        }
+        if (brski_cose_sign1_verify(&m, idevid->spki) != BRSKI_OK) {
+            snprintf(why, cap, "cBRSKI 9.2.2: voucher-request not signed by the DTLS client "
+                               "certificate");
+            return 403;
+        }
+        rv = brski_voucher_cbor_parse(m.payload, 0, pvr);
+        if (rv == BRSKI_OK) {
+            rv = brski_voucher_validate(pvr);
+        }
+        if (rv != BRSKI_OK || pvr->kind != BRSKI_KIND_VOUCHER_REQUEST) {
+            snprintf(why, cap, "rfc8366bis 9.3: not a valid CBOR ietf-voucher-request:voucher");
+            return 400;
+        }
+        return 0;
+    }
+    brski_cms_signed sd;
+    int st = 0;
+    memset(&sd, 0, sizeof(sd));
+    rv = brski_cms_verify(body, &sd);
+    if (rv != BRSKI_OK) {
+        snprintf(why, cap, "RFC 8995 5.2: voucher-request CMS not valid: %s", brski_err_str(rv));
+        st = rv == BRSKI_ERR_TOOBIG ? 413 : 400;
+    } else if (!brski_slice_eq(brski_cert_der(brski_cms_signer(&sd)), brski_cert_der(idevid))) {
+        snprintf(why, cap, "RFC 8995 5.2: voucher-request not signed by the TLS client "
+                           "certificate");
+        st = 403;
+    } else {
+        rv = brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, pvr);
+        if (rv != BRSKI_OK || pvr->kind != BRSKI_KIND_VOUCHER_REQUEST) {
+            snprintf(why, cap, "RFC 8995 5.2: not a valid ietf-voucher-request:voucher");
+            st = 400;
+        }
+    }
+    brski_cms_signed_clear(&sd);
+    return st;
+}
+
+/*
+ * The registrar's checks of a pledge voucher-request (RFC 8995 5.3, 5.5),
+ * the same for both formats. Returns 0 or an HTTP status with |why|.
+ */
+static int check_pvr(const reg_ctx *r, const brski_voucher *pvr, const char *serial, char *why,
+                     size_t cap)
+{
+    if (pvr->serial_number == NULL || strcmp(pvr->serial_number, serial) != 0) {
+        snprintf(why, cap, "RFC 8995 5.5: serial-number differs from the IDevID serialNumber");
+        return 403;
+    }
+    if (!brski_voucher_has(pvr, BRSKI_LEAF_ASSERTION) ||
+        pvr->assertion != BRSKI_ASSERTION_PROXIMITY) {
+        snprintf(why, cap, "RFC 8995 5.2: assertion is not proximity");
+        return 403;
+    }
+    if (!brski_voucher_has(pvr, BRSKI_LEAF_PROXIMITY_REGISTRAR_CERT) ||
+        !brski_slice_eq(brski_slice_make(pvr->proximity_registrar_cert.p,
+                                         pvr->proximity_registrar_cert.len),
+                        brski_cert_der(&r->tls_certs[0]))) {
+        snprintf(why, cap,
+                 "RFC 8995 5.3: proximity-registrar-cert is not this registrar's certificate");
+        return 403;
+    }
+    bool found = !r->allow_list;
+    for (size_t i = 0; i < r->allowed_count && !found; i++) {
+        found = strcmp(r->allowed[i], serial) == 0;
+    }
+    if (!found) {
+        snprintf(why, cap, "RFC 8995 5.3: pledge not admitted by policy");
+        return 403;
+    }
+    return 0;
+}
+
+/* The first line of a MASA error body, printable ASCII only, into |out|. */
+static void masa_reason(const brski_http_msg *mresp, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < mresp->body.len && k + 1 < cap; i++) {
+        uint8_t c = mresp->body.p[i];
+        if (c == '\n' || c == '\r') {
+            break;
+        }
+        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[k] = '\0';
+    if (k == 0) {
+        snprintf(out, cap, "%s", mresp->reason);
+    }
+}
+
+/*
+ * The voucher exchange for both transports (RFC 8995 5.2-5.6 over HTTPS,
+ * cBRSKI 6.5 over CoAPS): authenticate the pledge, check its request,
+ * relay it to the MASA in the same format, check the voucher, strip the
+ * COSE x5bag (cBRSKI 6.8), record and answer.
+ */
+static void voucher_exchange(reg_ctx *r, const brski_http_peer *peer, brski_slice body,
+                             bool cose, brski_http_msg *resp)
+{
     const char *action = "voucher.request";
+    const char *ctype = cose ? REG_CT_COSE : REG_CT_VOUCHER;
     brski_cert certs[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t n = 0;
-    brski_cms_signed sd;
     brski_voucher pvr;
-    brski_buf rvr;
+    brski_buf rvr, fwd, nonce;
     brski_http_msg mresp;
     char actor[256], why[512], serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
     memset(certs, 0, sizeof(certs));
-    memset(&sd, 0, sizeof(sd));
     memset(&mresp, 0, sizeof(mresp));
     brski_voucher_init(&pvr, BRSKI_KIND_VOUCHER_REQUEST);
     brski_buf_init(&rvr, BRSKI_MAX_BODY);
+    brski_buf_init(&fwd, BRSKI_MAX_BODY);
+    brski_buf_init(&nonce, 128);
     snprintf(actor, sizeof(actor), "peer:%s", peer->addr);
 
     if (peer_certs(peer, certs, &n) != BRSKI_OK) {
@@ -310,90 +478,60 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
         refuse(r, resp, actor, action, 403, "RFC 8995 2.3.1: IDevID has no serialNumber");
         goto done;
     }
-    brski_err rv = brski_cms_verify(brski_buf_slice(&req->body), &sd);
-    if (rv != BRSKI_OK) {
-        snprintf(why, sizeof(why), "RFC 8995 5.2: voucher-request CMS not valid: %s",
-                 brski_err_str(rv));
-        refuse(r, resp, actor, action, rv == BRSKI_ERR_TOOBIG ? 413 : 400, why);
-        goto done;
+    int st = open_pvr(body, cose, &certs[0], &pvr, why, sizeof(why));
+    if (st == 0) {
+        st = check_pvr(r, &pvr, serial, why, sizeof(why));
     }
-    if (!brski_slice_eq(brski_cert_der(brski_cms_signer(&sd)), brski_cert_der(&certs[0]))) {
-        refuse(r, resp, actor, action, 403,
-               "RFC 8995 5.2: voucher-request not signed by the TLS client certificate");
+    if (st != 0) {
+        refuse(r, resp, actor, action, st, why);
         goto done;
-    }
-    rv = brski_voucher_json_parse(brski_slice_make(sd.content, sd.content_len), 0, &pvr);
-    if (rv != BRSKI_OK || pvr.kind != BRSKI_KIND_VOUCHER_REQUEST) {
-        refuse(r, resp, actor, action, 400,
-               "RFC 8995 5.2: not a valid ietf-voucher-request:voucher");
-        goto done;
-    }
-    if (strcmp(pvr.serial_number, serial) != 0) {
-        refuse(r, resp, actor, action, 403,
-               "RFC 8995 5.5: serial-number differs from the IDevID serialNumber");
-        goto done;
-    }
-    if (!brski_voucher_has(&pvr, BRSKI_LEAF_ASSERTION) ||
-        pvr.assertion != BRSKI_ASSERTION_PROXIMITY) {
-        refuse(r, resp, actor, action, 403, "RFC 8995 5.2: assertion is not proximity");
-        goto done;
-    }
-    if (!brski_voucher_has(&pvr, BRSKI_LEAF_PROXIMITY_REGISTRAR_CERT) ||
-        !brski_slice_eq(brski_slice_make(pvr.proximity_registrar_cert.p,
-                                         pvr.proximity_registrar_cert.len),
-                        brski_cert_der(&r->tls_certs[0]))) {
-        refuse(r, resp, actor, action, 403,
-               "RFC 8995 5.3: proximity-registrar-cert is not this registrar's certificate");
-        goto done;
-    }
-    if (r->allow_list) {
-        bool found = false;
-        for (size_t i = 0; i < r->allowed_count && !found; i++) {
-            found = strcmp(r->allowed[i], serial) == 0;
-        }
-        if (!found) {
-            refuse(r, resp, actor, action, 403, "RFC 8995 5.3: pledge not admitted by policy");
-            goto done;
-        }
     }
     pthread_mutex_lock(&r->sign_mu);
-    rv = build_rvr(r, &pvr, &certs[0], brski_buf_slice(&req->body), &rvr);
+    brski_err rv = build_rvr(r, &pvr, certs, n, body, cose, &rvr);
     pthread_mutex_unlock(&r->sign_mu);
+    if (rv == BRSKI_OK && brski_voucher_has(&pvr, BRSKI_LEAF_NONCE)) {
+        rv = brski_voucher_nonce_str(&pvr, &nonce);
+    }
     if (rv != BRSKI_OK) {
         brski_app_audit(r->store, actor, action, false, "internal: RVR signing failed");
         brski_http_msg_set_error(resp, 500, "cannot sign the registrar voucher-request");
         goto done;
     }
-    int st = ask_masa(r, &certs[0], brski_buf_slice(&rvr), &mresp, why, sizeof(why));
+    st = ask_masa(r, &certs[0], brski_buf_slice(&rvr), ctype, &mresp, why, sizeof(why));
     if (st != 0) {
         refuse(r, resp, actor, action, st, why);
         goto done;
     }
     if (mresp.status != 200) {
         char mwhy[256];
-        size_t k = 0;
-        for (size_t i = 0; i < mresp.body.len && k + 1 < sizeof(mwhy); i++) {
-            uint8_t c = mresp.body.p[i];
-            if (c == '\n' || c == '\r') {
-                break;
-            }
-            mwhy[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-        }
-        mwhy[k] = '\0';
-        snprintf(why, sizeof(why), "MASA refused (%d): %s", mresp.status,
-                 k > 0 ? mwhy : mresp.reason);
-        refuse(r, resp, actor, action, mresp.status >= 400 && mresp.status < 500 ? mresp.status
-                                                                                 : 502,
-               why);
+        masa_reason(&mresp, mwhy, sizeof(mwhy));
+        snprintf(why, sizeof(why), "MASA refused (%d): %s", mresp.status, mwhy);
+        refuse(r, resp, actor, action,
+               mresp.status >= 400 && mresp.status < 500 ? mresp.status : 502, why);
         goto done;
     }
-    if (check_voucher(r, brski_buf_slice(&mresp.body), serial, why, sizeof(why)) != BRSKI_OK) {
+    if (check_voucher(r, brski_buf_slice(&mresp.body), cose, serial, why, sizeof(why)) !=
+        BRSKI_OK) {
         refuse(r, resp, actor, action, 502, why);
         goto done;
     }
-    brski_store_voucher sv = {serial, brski_env_now(NULL), "", pvr.nonce_text, "proximity",
-                              brski_buf_slice(&mresp.body)};
-    snprintf(why, sizeof(why), "voucher obtained for %s", serial);
+    /*
+     * cBRSKI 6.8: the registrar "MUST" remove the unprotected x5bag and
+     * x5chain of the MASA voucher before sending it to the pledge.
+     */
+    rv = cose ? brski_cose_sign1_strip_x5(brski_buf_slice(&mresp.body), &fwd)
+              : brski_buf_append(&fwd, mresp.body.p, mresp.body.len);
+    if (rv != BRSKI_OK) {
+        refuse(r, resp, actor, action, 502, "cannot re-encode the MASA voucher");
+        goto done;
+    }
+    brski_store_voucher sv = {serial,
+                              brski_env_now(NULL),
+                              "",
+                              nonce.len > 0 ? (const char *)nonce.p : NULL,
+                              "proximity",
+                              brski_buf_slice(&fwd)};
+    snprintf(why, sizeof(why), "voucher obtained for %s (%s)", serial, cose ? "cose" : "cms");
     brski_err wrv = brski_store_begin(r->store);
     if (wrv == BRSKI_OK) {
         brski_err a = brski_store_voucher_add(r->store, &sv);
@@ -405,28 +543,38 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
         brski_http_msg_set_error(resp, 500, "cannot record the voucher");
         goto done;
     }
-    if (brski_http_msg_set_body(resp, 200, REG_CT_VOUCHER, brski_buf_slice(&mresp.body)) !=
-        BRSKI_OK) {
+    if (brski_http_msg_set_body(resp, 200, ctype, brski_buf_slice(&fwd)) != BRSKI_OK) {
         brski_http_msg_set_error(resp, 500, "response too large");
     }
 done:
     certs_clear(certs, n);
-    brski_cms_signed_clear(&sd);
     brski_voucher_clear(&pvr);
     brski_buf_clear(&rvr);
+    brski_buf_clear(&fwd);
+    brski_buf_clear(&nonce);
     brski_http_msg_clear(&mresp);
+}
+
+static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
+                                  const brski_http_msg *req, brski_http_msg *resp)
+{
+    voucher_exchange(ctx, peer, brski_buf_slice(&req->body), false, resp);
     return BRSKI_OK;
 }
 
-/* RFC 8995 5.7 / 5.9.4 telemetry: {"version":uint,"status":bool,?"reason":text,?"reason-context":{}} */
+/*
+ * RFC 8995 5.7 / 5.9.4 telemetry, JSON over HTTPS or with |cbor| the CBOR
+ * map of cBRSKI 6.5.1: {"version":uint,"status":bool,?"reason":text,
+ * ?"reason-context":{}}.
+ */
 static brski_err status_common(reg_ctx *r, const brski_http_peer *peer, const brski_http_msg *req,
-                               brski_http_msg *resp, const char *kind, bool allow_ldevid)
+                               brski_http_msg *resp, const char *kind, bool allow_ldevid,
+                               bool cbor)
 {
-    char action[32], actor[256], why[512], serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
+    char action[32], actor[256], why[1200], serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
     brski_cert certs[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t n = 0;
-    json_t *root = NULL;
-    json_error_t jerr;
+    brski_telemetry t;
     memset(certs, 0, sizeof(certs));
     snprintf(action, sizeof(action), "%s.status", kind);
     snprintf(actor, sizeof(actor), "peer:%s", peer->addr);
@@ -444,43 +592,30 @@ static brski_err status_common(reg_ctx *r, const brski_http_peer *peer, const br
         refuse(r, resp, actor, action, 403, "client certificate has no serialNumber");
         goto done;
     }
-    root = json_loadb((const char *)req->body.p, req->body.len,
-                      JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL || !json_is_object(root)) {
-        refuse(r, resp, actor, action, 400, "RFC 8995 5.7: body is not a JSON object");
-        goto done;
-    }
-    json_t *ver = json_object_get(root, "version");
-    json_t *st = json_object_get(root, "status");
-    json_t *reason = json_object_get(root, "reason");
-    json_t *rctx = json_object_get(root, "reason-context");
-    if (ver == NULL || !json_is_integer(ver) || json_integer_value(ver) < 0 || st == NULL ||
-        !json_is_boolean(st) || (reason != NULL && !json_is_string(reason)) ||
-        (rctx != NULL && !json_is_object(rctx))) {
-        refuse(r, resp, actor, action, 400,
-               "RFC 8995 5.7: need version (uint), status (bool), optional reason (text) and "
-               "reason-context (object)");
-        goto done;
-    }
-    const char *rtext = reason != NULL ? json_string_value(reason) : "";
-    if (strlen(rtext) >= BRSKI_STORE_MAX_TEXT - 64) {
+    brski_slice body = brski_buf_slice(&req->body);
+    brski_err rv = cbor ? brski_telemetry_parse_cbor(body, &t) : brski_telemetry_parse_json(body, &t);
+    if (rv == BRSKI_ERR_TOOBIG) {
         refuse(r, resp, actor, action, 413, "reason too long");
         goto done;
     }
-    bool ok = json_is_true(st);
-    if (brski_store_status_set(r->store, serial, kind, ok, rtext, brski_env_now(NULL)) !=
+    if (rv != BRSKI_OK) {
+        refuse(r, resp, actor, action, 400,
+               cbor ? "cBRSKI 6.5.1: need a CBOR map with text keys version (uint), status "
+                      "(bool), optional reason (text) and reason-context (map)"
+                    : "RFC 8995 5.7: need version (uint), status (bool), optional reason "
+                      "(text) and reason-context (object)");
+        goto done;
+    }
+    if (brski_store_status_set(r->store, serial, kind, t.status, t.reason, brski_env_now(NULL)) !=
         BRSKI_OK) {
         brski_http_msg_set_error(resp, 500, "cannot store the status");
         goto done;
     }
-    snprintf(why, sizeof(why), "pledge %s reports %s: %s", serial, ok ? "success" : "failure",
-             rtext);
+    snprintf(why, sizeof(why), "pledge %s reports %s: %s", serial,
+             t.status ? "success" : "failure", t.reason);
     brski_app_audit(r->store, actor, action, true, why);
     resp->status = 200;
 done:
-    if (root != NULL) {
-        json_decref(root);
-    }
     certs_clear(certs, n);
     return BRSKI_OK;
 }
@@ -488,13 +623,13 @@ done:
 static brski_err h_voucher_status(void *ctx, const brski_http_peer *peer,
                                   const brski_http_msg *req, brski_http_msg *resp)
 {
-    return status_common(ctx, peer, req, resp, "voucher", false);
+    return status_common(ctx, peer, req, resp, "voucher", false, false);
 }
 
 static brski_err h_enrollstatus(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
                                 brski_http_msg *resp)
 {
-    return status_common(ctx, peer, req, resp, "enroll", true);
+    return status_common(ctx, peer, req, resp, "enroll", true, false);
 }
 
 static brski_err h_cacerts(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
@@ -530,8 +665,14 @@ static brski_err h_csrattrs(void *ctx, const brski_http_peer *peer, const brski_
     return rv == BRSKI_OK ? BRSKI_OK : BRSKI_ERR_INTERNAL;
 }
 
+/*
+ * EST simpleenroll / simplereenroll (RFC 7030 4.2, RFC 8995 5.9.2). Over
+ * HTTPS the CSR and the certs-only answer are base64; with |coap| (RFC 9148
+ * 4.3) the CSR is DER (286) and the answer the DER certificate (287), or
+ * DER certs-only (281) when the client asked for it.
+ */
 static brski_err enroll_common(reg_ctx *r, const brski_http_peer *peer, const brski_http_msg *req,
-                               brski_http_msg *resp, bool reenroll)
+                               brski_http_msg *resp, bool reenroll, bool coap)
 {
     const char *action = reenroll ? "est.reenroll" : "est.enroll";
     char actor[256], why[512], serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
@@ -578,9 +719,15 @@ static brski_err enroll_common(reg_ctx *r, const brski_http_peer *peer, const br
             goto done;
         }
     }
-    brski_err rv = brski_est_csr_from_body(brski_buf_slice(&req->body), &csr);
+    brski_err rv = BRSKI_ERR_TOOBIG;
+    if (!coap) {
+        rv = brski_est_csr_from_body(brski_buf_slice(&req->body), &csr);
+    } else if (req->body.len <= BRSKI_MAX_CSR) {
+        rv = brski_csr_parse(brski_buf_slice(&req->body), &csr);
+    }
     if (rv != BRSKI_OK) {
-        snprintf(why, sizeof(why), "RFC 7030 4.2.1: bad PKCS#10 body: %s", brski_err_str(rv));
+        snprintf(why, sizeof(why), "RFC %s: bad PKCS#10 body: %s",
+                 coap ? "9148 4.3 (DER, 286)" : "7030 4.2.1", brski_err_str(rv));
         refuse(r, resp, actor, action, rv == BRSKI_ERR_TOOBIG ? 413 : 400, why);
         goto done;
     }
@@ -618,8 +765,21 @@ static brski_err enroll_common(reg_ctx *r, const brski_http_peer *peer, const br
         goto done;
     }
     brski_slice one = brski_buf_slice(&der);
-    if (brski_est_certs_only_body(&one, 1, &body) != BRSKI_OK ||
-        brski_http_msg_set_body(resp, 200, REG_CT_CERTS, brski_buf_slice(&body)) != BRSKI_OK) {
+    bool der_certs_only = coap && strcmp(req->accept, "281") == 0;
+    if (coap && !der_certs_only) {
+        rv = brski_http_msg_set_body(resp, 200, "287", one);
+    } else if (der_certs_only) {
+        rv = brski_est_certs_only_encode(&one, 1, &body);
+        if (rv == BRSKI_OK) {
+            rv = brski_http_msg_set_body(resp, 200, "281", brski_buf_slice(&body));
+        }
+    } else {
+        rv = brski_est_certs_only_body(&one, 1, &body);
+        if (rv == BRSKI_OK) {
+            rv = brski_http_msg_set_body(resp, 200, REG_CT_CERTS, brski_buf_slice(&body));
+        }
+    }
+    if (rv != BRSKI_OK) {
         brski_http_msg_set_error(resp, 500, "cannot encode the certificate");
     }
 done:
@@ -635,13 +795,13 @@ done:
 static brski_err h_simpleenroll(void *ctx, const brski_http_peer *peer,
                                 const brski_http_msg *req, brski_http_msg *resp)
 {
-    return enroll_common(ctx, peer, req, resp, false);
+    return enroll_common(ctx, peer, req, resp, false, false);
 }
 
 static brski_err h_simplereenroll(void *ctx, const brski_http_peer *peer,
                                   const brski_http_msg *req, brski_http_msg *resp)
 {
-    return enroll_common(ctx, peer, req, resp, true);
+    return enroll_common(ctx, peer, req, resp, true, false);
 }
 
 /*
@@ -667,11 +827,15 @@ static bool coap_peer_accepted(reg_ctx *r, const brski_http_peer *peer, brski_ht
     return ok;
 }
 
-/* RFC 9148 /crts: the domain CA as DER certs-only (Content-Format 281). */
+/*
+ * RFC 9148 /crts: the domain CA as DER certs-only (281, the default), or
+ * (cBRSKI 6.5, 6.7.5) as the single DER certificate (287) or as
+ * multipart-core (62, RFC 8710): [287, h'cert'] from the LDevID issuer up
+ * to the top domain CA, here the one domain CA.
+ */
 static brski_err h_coap_crts(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
                              brski_http_msg *resp)
 {
-    (void)req;
     reg_ctx *r = ctx;
     if (!coap_peer_accepted(r, peer, resp, "est.crts")) {
         return BRSKI_OK;
@@ -679,12 +843,60 @@ static brski_err h_coap_crts(void *ctx, const brski_http_peer *peer, const brski
     brski_buf out;
     brski_slice ca = brski_cert_der(&r->ca);
     brski_buf_init(&out, BRSKI_MAX_BODY);
-    brski_err rv = brski_est_certs_only_encode(&ca, 1, &out);
+    brski_err rv;
+    const char *cf = req->accept[0] != '\0' ? req->accept : "281";
+    if (strcmp(cf, "287") == 0) {
+        rv = brski_buf_append(&out, ca.p, ca.len);
+    } else if (strcmp(cf, "62") == 0) {
+        rv = brski_cbor_put_head(&out, BRSKI_CBOR_ARRAY, 2);
+        if (rv == BRSKI_OK) {
+            rv = brski_cbor_put_int(&out, BRSKI_CF_PKIX_CERT);
+        }
+        if (rv == BRSKI_OK) {
+            rv = brski_cbor_put_bytes(&out, ca);
+        }
+    } else {
+        rv = brski_est_certs_only_encode(&ca, 1, &out);
+    }
     if (rv == BRSKI_OK) {
-        rv = brski_http_msg_set_body(resp, 200, REG_CT_CERTS, brski_buf_slice(&out));
+        rv = brski_http_msg_set_body(resp, 200, cf, brski_buf_slice(&out));
     }
     brski_buf_clear(&out);
     return rv == BRSKI_OK ? BRSKI_OK : BRSKI_ERR_INTERNAL;
+}
+
+/* cBRSKI 6.5 /rv: a COSE PVR (836) in, the MASA's COSE voucher (836) out. */
+static brski_err h_coap_rv(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                           brski_http_msg *resp)
+{
+    voucher_exchange(ctx, peer, brski_buf_slice(&req->body), true, resp);
+    return BRSKI_OK;
+}
+
+/* cBRSKI 6.5.1 /vs and /es: CBOR telemetry (60), 2.04 with no payload. */
+static brski_err h_coap_vs(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                           brski_http_msg *resp)
+{
+    return status_common(ctx, peer, req, resp, "voucher", false, true);
+}
+
+static brski_err h_coap_es(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                           brski_http_msg *resp)
+{
+    return status_common(ctx, peer, req, resp, "enroll", true, true);
+}
+
+/* RFC 9148 /sen and /sren: DER CSR (286) in, DER certificate (287) or certs-only (281) out. */
+static brski_err h_coap_sen(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                            brski_http_msg *resp)
+{
+    return enroll_common(ctx, peer, req, resp, false, true);
+}
+
+static brski_err h_coap_sren(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
+                             brski_http_msg *resp)
+{
+    return enroll_common(ctx, peer, req, resp, true, true);
 }
 
 /* RFC 9148 /att: CSR attributes as DER (Content-Format 285). */
@@ -702,11 +914,25 @@ static brski_err h_coap_att(void *ctx, const brski_http_peer *peer, const brski_
                : BRSKI_ERR_INTERNAL;
 }
 
+static const int crts_alt[] = {BRSKI_CF_PKIX_CERT, BRSKI_CF_MULTIPART_CORE, BRSKI_CF_NONE};
+static const int enroll_alt[] = {BRSKI_CF_PKCS7_CERTS, BRSKI_CF_NONE};
+
+/* cBRSKI 6.5.2 / RFC 9148 4.1: every resource on the one CoAPS endpoint. */
 static const brski_coap_resource reg_coap_resources[] = {
+    {".well-known/brski/rv", BRSKI_METHOD_POST, BRSKI_CF_VOUCHER_COSE, BRSKI_CF_VOUCHER_COSE,
+     "brski.rv", h_coap_rv, BRSKI_MAX_VOUCHER, NULL},
+    {".well-known/brski/vs", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_NONE, "brski.vs",
+     h_coap_vs, BRSKI_TELEMETRY_MAX_BODY, NULL},
+    {".well-known/brski/es", BRSKI_METHOD_POST, BRSKI_CF_CBOR, BRSKI_CF_NONE, "brski.es",
+     h_coap_es, BRSKI_TELEMETRY_MAX_BODY, NULL},
     {".well-known/est/crts", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_PKCS7_CERTS,
-     "ace.est.crts", h_coap_crts, 0},
+     "ace.est.crts", h_coap_crts, 0, crts_alt},
+    {".well-known/est/sen", BRSKI_METHOD_POST, BRSKI_CF_PKCS10, BRSKI_CF_PKIX_CERT, "ace.est.sen",
+     h_coap_sen, BRSKI_MAX_CSR, enroll_alt},
+    {".well-known/est/sren", BRSKI_METHOD_POST, BRSKI_CF_PKCS10, BRSKI_CF_PKIX_CERT,
+     "ace.est.sren", h_coap_sren, BRSKI_MAX_CSR, enroll_alt},
     {".well-known/est/att", BRSKI_METHOD_GET, BRSKI_CF_NONE, BRSKI_CF_CSRATTRS, "ace.est.att",
-     h_coap_att, 0},
+     h_coap_att, 0, NULL},
 };
 
 static const brski_route reg_routes[] = {
@@ -826,7 +1052,8 @@ int registrar_cmd_serve(int argc, char **argv)
               "[registrar] in F: listen_https, tls_cert, tls_key, ca_cert, ca_key, db,\n"
               "enroll_policy (accept-all or allow-list), allow_file (one serial per line),\n"
               "masa_url (overrides the IDevID extension), ldevid_days, workers,\n"
-              "listen_coaps (optional CoAPS/DTLS server, RFC 9148: /.well-known/est/crts);\n"
+              "listen_coaps (optional CoAPS/DTLS server, cBRSKI/RFC 9148: brski/rv, vs, es,\n"
+              "est/crts, sen, sren, att);\n"
               "anchors "
               "of purpose idevid, masa and tls. Stops cleanly on SIGTERM.\n",
               p == 1 ? stdout : stderr);

@@ -8,11 +8,20 @@
  * the handler receives the chain (DER, leaf first) and runs brski_policy over
  * it, as for HTTPS (DEPENDENCY-NOTES, libcoap section).
  *
- * Block-wise transfer (RFC 7959) is done by libcoap, handlers see one whole
- * body of at most the resource's |max_body| (cap BRSKI_MAX_BODY); a larger
- * body gives 4.13. Unknown paths give 4.04 and other methods 4.05 (libcoap);
- * a Content-Format other than the resource's gives 4.15.
+ * Block-wise transfer (RFC 7959): libcoap sends Block2; Block1 bodies are
+ * assembled here, one per DTLS session, and handlers see one whole body of
+ * at most the resource's |max_body| (cap BRSKI_MAX_BODY). A larger body, or
+ * a Size1 above it, gives 4.13 (with Size1 = the cap) at the first block
+ * that crosses it; a block out of sequence 4.08; a Block2 past the end 4.00.
+ * Unknown paths give 4.04 and other methods 4.05 (libcoap);
+ * a Content-Format other than the resource's gives 4.15, an Accept the
+ * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
+ *
+ * Deduplication (RFC 7252 4.5): the answer to a Confirmable POST is kept
+ * for EXCHANGE_LIFETIME (up to 64 answers of at most 16 KiB); a duplicate
+ * (same peer, Message ID and token) gets it again and the handler does not
+ * run twice.
  */
 #ifndef BRSKI_COAP_H
 #define BRSKI_COAP_H
@@ -33,6 +42,7 @@
 #define BRSKI_CF_CSRATTRS 285         /* application/csrattrs */
 #define BRSKI_CF_VOUCHER_COSE 836     /* application/voucher+cose */
 #define BRSKI_CF_CBOR 60              /* application/cbor */
+#define BRSKI_CF_MULTIPART_CORE 62    /* application/multipart-core (RFC 8710) */
 
 /*
  * One resource. |path| without the leading '/', e.g. ".well-known/est/crts".
@@ -43,6 +53,11 @@
  * A return code other than BRSKI_OK answers brski_err_coap(code) with
  * |resp->reason| as diagnostic payload; an error |resp->status| (>= 400) is
  * sent as the CoAP code status/100 . status%100.
+ *
+ * Response Content-Format: |ct_out| unless the resource lists alternatives
+ * in |ct_alt| and the handler sets |resp->ctype| to one of them or to
+ * |ct_out| as a decimal ("287"); |req->accept| is the Accept option as a
+ * decimal ("" if absent), already checked to be |ct_out| or in |ct_alt|.
  */
 typedef struct brski_coap_resource {
     const char *path;
@@ -52,6 +67,8 @@ typedef struct brski_coap_resource {
     const char *rt;             /* resource type for /.well-known/core, NULL: none */
     brski_http_handler fn;
     size_t max_body;            /* request body cap; 0 means no body allowed */
+    const int *ct_alt;          /* further response Content-Formats, ending in BRSKI_CF_NONE;
+                                   NULL: |ct_out| only */
 } brski_coap_resource;
 
 typedef struct brski_coap_server brski_coap_server;

@@ -178,4 +178,13 @@ BRSKI_MUST_USE brski_err brski_voucher_set_time(brski_voucher *v, brski_leaf lea
  */
 BRSKI_MUST_USE brski_err brski_voucher_validate(const brski_voucher *v);
 
+/*
+ * The nonce of |v| as text, appended NUL-terminated to |out|: the JSON text
+ * as received when there is one, else the base64 (RFC 4648 section 4) of
+ * the nonce bytes (a CBOR nonce), so vouchers of either format can be
+ * logged, stored and replay-checked by the same text.
+ * BRSKI_ERR_ARG when |v| has no nonce; _TOOBIG/_NOMEM from |out|.
+ */
+BRSKI_MUST_USE brski_err brski_voucher_nonce_str(const brski_voucher *v, brski_buf *out);
+
 #endif
