@@ -279,6 +279,68 @@ rcase rv-block1-short-nonfinal "ACK 4.00" \
     "$(m 'msg(0,2,1,b"t",path(".well-known/brski/rv")+[(12,b"\x03\x44"),(27,b"\x0e")],b"a"*10)')"
 ccase crts-block2-past-end 4.00 "${ID1[@]}" -b 1000,64 "$CRTS"
 
+# Retransmissions inside one Block1 transfer (RFC 7252 4.5, RFC 7959 2.5): a
+# CSR in 64-byte blocks over one DTLS session with blocks 0 and 1 and the last
+# block each sent twice (same Message ID and token). Every block gets its 2.31,
+# the repeated ones too; the repeated last block gets the same 2.04 again; one
+# certificate is issued.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/csrb.key" \
+    -subj "/serialNumber=$S1/CN=pledge" -outform DER -out "$W/csrb.der" 2>/dev/null || die "openssl req"
+"$PY" - "$W/csrb.der" "$W/seq" <<'EOF2' || die "block sequence"
+import sys
+def ext(v):
+    if v < 13: return v, b""
+    if v < 269: return 13, bytes([v - 13])
+    return 14, (v - 269).to_bytes(2, "big")
+def msg(t, code, mid, tok, opts, payload=b""):
+    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
+    prev = 0
+    for num, val in opts:
+        d, de = ext(num - prev); l, le = ext(len(val))
+        out += bytes([(d << 4) | l]) + de + le + val
+        prev = num
+    if payload: out += b"\xff" + payload
+    return out
+csr = open(sys.argv[1], 'rb').read()
+blocks = [csr[i:i + 64] for i in range(0, len(csr), 64)]
+assert 2 < len(blocks) < 16
+path = [(11, b".well-known"), (11, b"est"), (11, b"sen")]
+reqs, acks = [], b""
+for n, b in enumerate(blocks):
+    more = n < len(blocks) - 1
+    opt = bytes([(n << 4) | (8 if more else 0) | 2])
+    r = msg(0, 2, 0x100 + n, bytes([0x30 + n]), path + [(12, (286).to_bytes(2, "big")), (27, opt)], b)
+    reqs.append(r)
+    if n <= 1 or not more:
+        reqs.append(r)
+    if more:
+        ack = msg(2, 0x5f, 0x100 + n, bytes([0x30 + n]), [(27, opt)])
+        acks += ack * (2 if n <= 1 else 1)
+for i, r in enumerate(reqs):
+    open("%s.%02d" % (sys.argv[2], i), "wb").write(r)
+open(sys.argv[2] + ".acks", "wb").write(acks)
+EOF2
+before="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S1'")"
+{ for f in "$W"/seq.[0-9]*; do cat "$f"; sleep 0.3; done; sleep 1; } |
+    timeout 20 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P1/idevid.crt" \
+        -key "$P1/idevid.key" -quiet -no_ign_eof >"$W/seq.out" 2>"$W/seq.err"
+after="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S1'")"
+got="$("$PY" - "$W/seq.out" "$W/seq.acks" <<'EOF2'
+import sys
+d, acks = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
+if not d.startswith(acks):
+    print('acks-differ'); sys.exit()
+rest = d[len(acks):]
+h = len(rest) // 2
+if len(rest) < 100 or rest[:h] != rest[h:]:
+    print('final-not-repeated'); sys.exit()
+print('2.31x%d+%d.%02dx2' % (acks.count(b'\x61\x5f'), rest[1] >> 5, rest[1] & 31))
+EOF2
+)"
+NB=$(($(ls "$W"/seq.[0-9]* | wc -l) - 2))
+result block1-retransmitted-blocks "2.31x${NB}+2.04x2" "$got" "certificates issued: $((after - before))"
+result block1-retransmitted-issued-once 1 "$((after - before))"
+
 echo "== voucher-request bodies"
 ccase rv-empty 4.00 "${ID1[@]}" -m post -t 836 -f "$W/empty" "$RV"
 ccase rv-garbage 4.00 "${ID1[@]}" -m post -t 836 -f "$W/junk300" "$RV"
