@@ -7,13 +7,16 @@
 #include <openssl/x509.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "brski/coap.h"
 #include "brski/log.h"
@@ -27,6 +30,8 @@
 #define COAP_DEDUP_SLOTS 64u            /* answered POSTs remembered */
 #define COAP_DEDUP_MAX_BODY 16384u      /* larger answers are not remembered */
 #define COAP_EXCHANGE_LIFETIME_S 247u   /* RFC 7252 4.8.2 */
+#define COAP_MAX_JOBS 16u               /* deferred requests running at once */
+#define COAP_BUSY_MAX_AGE_S 2u          /* Max-Age of a 5.03 when all jobs are busy */
 
 struct coap_upload;
 
@@ -42,6 +47,10 @@ struct brski_coap_server {
     atomic_bool stop;
     atomic_uint_fast64_t requests;
     struct coap_dedup *dedup; /* COAP_DEDUP_SLOTS answered POSTs (CoAP thread only) */
+    const char *const *deferred_paths;
+    struct coap_job *jobs;    /* deferred requests (CoAP thread only) */
+    size_t n_jobs;
+    int wake[2];              /* a worker that finished writes a byte to wake[1] */
 };
 
 /* Peer chain of one request: DER copies, leaf first. */
@@ -473,11 +482,14 @@ static const coap_dedup *dedup_find(const brski_coap_server *s, const char *addr
     return NULL;
 }
 
-/* Remembers the answer to |req|, replacing the oldest slot. Best effort. */
-static void dedup_store(brski_coap_server *s, const char *addr, const coap_pdu_t *req,
-                        coap_pdu_code_t code, uint16_t ct, const uint8_t *body, size_t len)
+/*
+ * Remembers the answer to the request (|addr|, |mid|, |tok|), replacing
+ * the oldest slot. Best effort.
+ */
+static void dedup_store(brski_coap_server *s, const char *addr, coap_mid_t mid,
+                        coap_bin_const_t tok, coap_pdu_code_t code, uint16_t ct,
+                        const uint8_t *body, size_t len)
 {
-    coap_bin_const_t tok = coap_pdu_get_token(req);
     if (s->dedup == NULL || len > COAP_DEDUP_MAX_BODY || tok.length > sizeof(s->dedup[0].token)) {
         return;
     }
@@ -499,7 +511,7 @@ static void dedup_store(brski_coap_server *s, const char *addr, const coap_pdu_t
     e->used = true;
     e->at = mono_now();
     snprintf(e->addr, sizeof(e->addr), "%s", addr);
-    e->mid = coap_pdu_get_mid(req);
+    e->mid = mid;
     memcpy(e->token, tok.s, tok.length);
     e->token_len = tok.length;
     e->code = code;
@@ -549,6 +561,253 @@ static void respond(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *
     }
 }
 
+/* One request handed to a handler, and its answer. */
+typedef struct coap_call {
+    brski_http_msg rq;
+    brski_http_msg rs;
+    coap_peer_chain pc;
+    brski_http_peer peer;
+    brski_err rv;
+} coap_call;
+
+static coap_call *call_new(coap_session_t *sess, const brski_coap_resource *res, brski_method m,
+                           const coap_string_t *query, int cf, int accept, size_t cap,
+                           const char *addr)
+{
+    coap_call *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    snprintf(c->peer.addr, sizeof(c->peer.addr), "%s", addr);
+    peer_collect(sess, &c->pc, &c->peer);
+    brski_http_msg_init(&c->rq, cap);
+    brski_http_msg_init(&c->rs, BRSKI_MAX_BODY);
+    c->rq.method = m;
+    snprintf(c->rq.path, sizeof(c->rq.path), "/%s", res->path);
+    if (query != NULL && query->length < sizeof(c->rq.query)) {
+        memcpy(c->rq.query, query->s, query->length);
+        c->rq.query[query->length] = '\0';
+    }
+    if (cf != BRSKI_CF_NONE) {
+        snprintf(c->rq.ctype, sizeof(c->rq.ctype), "%d", cf);
+    }
+    if (accept != BRSKI_CF_NONE) {
+        snprintf(c->rq.accept, sizeof(c->rq.accept), "%d", accept);
+    }
+    return c;
+}
+
+static void call_free(coap_call *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    brski_http_msg_clear(&c->rq);
+    brski_http_msg_clear(&c->rs);
+    chain_free(&c->pc);
+    free(c);
+}
+
+/*
+ * Answers |req| from |call|; when |keep|, the answer is remembered for
+ * duplicates of the request that had Message ID |mid| (libcoap's copy of a
+ * deferred request has a new one).
+ */
+static void finish(brski_coap_server *s, coap_resource_t *r, coap_session_t *sess,
+                   const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp,
+                   const brski_coap_resource *res, const coap_call *call, bool keep,
+                   coap_mid_t mid)
+{
+    const brski_http_msg *rs = &call->rs;
+    coap_pdu_code_t rcode;
+    uint16_t ct = 0;
+    const uint8_t *out = (const uint8_t *)rs->reason;
+    size_t olen = strnlen(rs->reason, BRSKI_HTTP_MAX_REASON);
+    brski_method m = call->rq.method;
+    if (call->rv != BRSKI_OK) {
+        rcode = coap_code_from_status(brski_err_coap(call->rv), false);
+    } else if (rs->status >= 400) {
+        rcode = coap_code_from_status(rs->status, false);
+    } else {
+        rcode = coap_code_from_status(rs->status, m == BRSKI_METHOD_GET);
+        ct = response_cf(res, rs->ctype);
+        out = rs->body.p;
+        olen = rs->body.len;
+    }
+    if (keep) {
+        dedup_store(s, call->peer.addr, mid, coap_pdu_get_token(req), rcode, ct, out, olen);
+    }
+    respond(r, sess, req, query, resp, rcode, ct, out, olen);
+}
+
+/*
+ * Deferred requests (RFC 7252 5.2.2 separate response; RFC 9148 4.7 "an
+ * empty ACK ... later a separate 2.04"): a resource marked |deferred| (the
+ * voucher request, which waits on the MASA) runs its handler on a worker
+ * thread, so the CoAPS thread keeps serving others. libcoap acknowledges
+ * the request at once (coap_register_async); when the worker is done,
+ * job_poll() on the CoAPS thread triggers the async entry and libcoap hands
+ * the request to on_request() again, which answers from the job.
+ */
+typedef struct coap_job {
+    struct coap_job *next;
+    brski_coap_server *s;
+    coap_session_t *sess;   /* referenced while the job lives */
+    uint8_t token[8];
+    size_t token_len;
+    coap_mid_t mid;         /* of the request as received */
+    const brski_coap_resource *res;
+    coap_call *call;
+    pthread_t thread;
+    bool joined;
+    bool triggered;
+    time_t at;
+    atomic_bool done;
+} coap_job;
+
+static bool job_token_is(const coap_job *j, coap_bin_const_t tok)
+{
+    return j->token_len == tok.length && memcmp(j->token, tok.s, tok.length) == 0;
+}
+
+static coap_job *job_find(const brski_coap_server *s, const coap_session_t *sess,
+                          const coap_pdu_t *req)
+{
+    coap_bin_const_t tok = coap_pdu_get_token(req);
+    for (coap_job *j = s->jobs; j != NULL; j = j->next) {
+        if (j->sess == sess && job_token_is(j, tok)) {
+            return j;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Unlinks, joins and frees |job|. Outside the dispatch of its triggered
+ * request (|fired| false) it also drops libcoap's async entry; a fired
+ * entry is freed by libcoap itself after the handler returns.
+ */
+static void job_free(brski_coap_server *s, coap_job *job, bool fired)
+{
+    for (coap_job **pp = &s->jobs; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == job) {
+            *pp = job->next;
+            s->n_jobs--;
+            break;
+        }
+    }
+    if (!job->joined) {
+        pthread_join(job->thread, NULL);
+    }
+    coap_async_t *a = fired ? NULL
+                            : coap_find_async(job->sess,
+                                              (coap_bin_const_t){job->token_len, job->token});
+    if (a != NULL) {
+        coap_free_async(job->sess, a);
+    }
+    coap_session_release(job->sess);
+    call_free(job->call);
+    free(job);
+}
+
+static void *job_run(void *arg)
+{
+    coap_job *j = arg;
+    j->call->rv = j->res->fn(j->s->handler_ctx, &j->call->peer, &j->call->rq, &j->call->rs);
+    brski_tls_thread_cleanup(); /* the handler ran wolfCrypt on this thread */
+    atomic_store(&j->done, true);
+    ssize_t w = write(j->s->wake[1], "w", 1); /* a full pipe is fine: job_poll runs anyway */
+    (void)w;
+    return NULL;
+}
+
+/* Starts |call| on a worker; libcoap sends the empty ACK. Takes |call|. */
+static void defer(brski_coap_server *s, coap_session_t *sess, const coap_pdu_t *req,
+                  coap_pdu_t *resp, const brski_coap_resource *res, coap_call *call)
+{
+    coap_bin_const_t tok = coap_pdu_get_token(req);
+    coap_job *j = NULL;
+    if (s->n_jobs < COAP_MAX_JOBS && tok.length <= sizeof(j->token)) {
+        j = calloc(1, sizeof(*j));
+    }
+    if (j == NULL) {
+        /* RFC 9148 4.7: 5.03 Service Unavailable with Max-Age, the client retries. */
+        uint8_t b[4];
+        call_free(call);
+        (void)coap_add_option(resp, COAP_OPTION_MAXAGE,
+                              coap_encode_var_safe(b, sizeof(b), COAP_BUSY_MAX_AGE_S), b);
+        set_error(resp, 503, "busy: retry after Max-Age");
+        return;
+    }
+    j->s = s;
+    j->res = res;
+    j->call = call;
+    memcpy(j->token, tok.s, tok.length);
+    j->token_len = tok.length;
+    j->mid = coap_pdu_get_mid(req);
+    j->at = mono_now();
+    atomic_init(&j->done, false);
+    if (coap_register_async(sess, req, 0) == NULL) {
+        free(j);
+        call_free(call);
+        set_error(resp, 500, "cannot defer the request");
+        return;
+    }
+    j->sess = coap_session_reference(sess);
+    if (pthread_create(&j->thread, NULL, job_run, j) != 0) {
+        j->joined = true;
+        j->call->rv = BRSKI_ERR_NOMEM;
+        atomic_store(&j->done, true);
+    }
+    j->next = s->jobs;
+    s->jobs = j;
+    s->n_jobs++;
+}
+
+/*
+ * On the CoAPS thread: triggers the async entry of every finished job (its
+ * answer is then sent by on_request) and drops jobs whose session or async
+ * entry went away or that were never answered within EXCHANGE_LIFETIME.
+ */
+static void job_poll(brski_coap_server *s)
+{
+    coap_job *j = s->jobs;
+    while (j != NULL) {
+        coap_job *next = j->next;
+        if (atomic_load(&j->done) && !j->joined) {
+            pthread_join(j->thread, NULL);
+            j->joined = true;
+        }
+        coap_async_t *a = coap_find_async(j->sess, (coap_bin_const_t){j->token_len, j->token});
+        if (j->joined && !j->triggered && a != NULL) {
+            coap_async_trigger(a);
+            j->triggered = true;
+        } else if (j->joined && (a == NULL ||
+                                 mono_now() - j->at > (time_t)COAP_EXCHANGE_LIFETIME_S)) {
+            job_free(s, j, false);
+        }
+        j = next;
+    }
+}
+
+/* Waits for and frees every job (server stop). */
+static void job_clear(brski_coap_server *s)
+{
+    while (s->jobs != NULL) {
+        job_free(s, s->jobs, false);
+    }
+}
+
+static bool is_deferred(const brski_coap_server *s, const brski_coap_resource *res)
+{
+    for (size_t i = 0; s->deferred_paths != NULL && s->deferred_paths[i] != NULL; i++) {
+        if (strcmp(s->deferred_paths[i], res->path) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
                        const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -574,15 +833,12 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
         return;
     }
-    coap_peer_chain pc;
-    brski_http_peer peer;
-    memset(&pc, 0, sizeof(pc));
+    brski_http_peer peer; /* the address here; the chain is collected into the call */
     memset(&peer, 0, sizeof(peer));
     const coap_address_t *ra = coap_session_get_addr_remote(sess);
     if (ra != NULL) {
         (void)coap_print_addr(ra, (unsigned char *)peer.addr, sizeof(peer.addr) - 1);
     }
-    /* Before body_collect(): a retransmitted last Block1 finds its answer here. */
     bool keep = m == BRSKI_METHOD_POST && coap_pdu_get_type(req) == COAP_MESSAGE_CON;
     const coap_dedup *seen = keep ? dedup_find(s, peer.addr, req) : NULL;
     if (seen != NULL) {
@@ -590,6 +846,18 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         respond(r, sess, req, query, resp, seen->code, seen->ct, seen->body, seen->len);
         return;
     }
+    coap_job *job = is_deferred(s, res) ? job_find(s, sess, req) : NULL;
+    if (job != NULL) {
+        /* Done: this is libcoap's copy of the request, triggered by job_poll(). */
+        if (atomic_load(&job->done)) {
+            finish(s, r, sess, req, query, resp, res, job->call, keep, job->mid);
+            job_free(s, job, true);
+        }
+        /* Still running: a duplicate; acknowledge it again (RFC 7252 4.5). */
+        (void)coap_send_ack(sess, req);
+        return;
+    }
+    /* After the two lookups above: a repeated or re-dispatched last Block1 is answered there. */
     size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
     brski_buf body;
     brski_buf_init(&body, cap);
@@ -598,62 +866,24 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         brski_buf_clear(&body);
         return;
     }
-    peer_collect(sess, &pc, &peer);
-    brski_http_msg *rq = malloc(sizeof(*rq));
-    brski_http_msg *rs = malloc(sizeof(*rs));
-    if (rq == NULL || rs == NULL) {
-        free(rq);
-        free(rs);
-        chain_free(&pc);
+    coap_call *call = call_new(sess, res, m, query, cf, accept, cap, peer.addr);
+    if (call == NULL) {
         brski_buf_clear(&body);
         set_error(resp, 500, "out of memory");
         return;
     }
-    brski_http_msg_init(rq, cap);
-    brski_http_msg_init(rs, BRSKI_MAX_BODY);
-    rq->method = m;
-    snprintf(rq->path, sizeof(rq->path), "/%s", res->path);
-    if (query != NULL && query->length < sizeof(rq->query)) {
-        memcpy(rq->query, query->s, query->length);
-        rq->query[query->length] = '\0';
-    }
-    if (cf != BRSKI_CF_NONE) {
-        snprintf(rq->ctype, sizeof(rq->ctype), "%d", cf);
-    }
-    if (accept != BRSKI_CF_NONE) {
-        snprintf(rq->accept, sizeof(rq->accept), "%d", accept);
-    }
-    brski_err rv = BRSKI_OK;
-    if (body.len > 0) {
-        rv = brski_buf_append(&rq->body, body.p, body.len);
-    }
+    brski_err rv = body.len > 0 ? brski_buf_append(&call->rq.body, body.p, body.len) : BRSKI_OK;
     brski_buf_clear(&body);
-    if (rv == BRSKI_OK) {
-        rv = res->fn(s->handler_ctx, &peer, rq, rs);
-    }
-    coap_pdu_code_t rcode;
-    uint16_t ct = 0;
-    const uint8_t *out = (const uint8_t *)rs->reason;
-    size_t olen = strnlen(rs->reason, BRSKI_HTTP_MAX_REASON);
     if (rv != BRSKI_OK) {
-        rcode = coap_code_from_status(brski_err_coap(rv), false);
-    } else if (rs->status >= 400) {
-        rcode = coap_code_from_status(rs->status, false);
+        call->rv = BRSKI_ERR_NOMEM;
+    } else if (is_deferred(s, res)) {
+        defer(s, sess, req, resp, res, call);
+        return;
     } else {
-        rcode = coap_code_from_status(rs->status, m == BRSKI_METHOD_GET);
-        ct = response_cf(res, rs->ctype);
-        out = rs->body.p;
-        olen = rs->body.len;
+        call->rv = res->fn(s->handler_ctx, &call->peer, &call->rq, &call->rs);
     }
-    if (keep) {
-        dedup_store(s, peer.addr, req, rcode, ct, out, olen);
-    }
-    respond(r, sess, req, query, resp, rcode, ct, out, olen);
-    brski_http_msg_clear(rq);
-    brski_http_msg_clear(rs);
-    free(rq);
-    free(rs);
-    chain_free(&pc);
+    finish(s, r, sess, req, query, resp, res, call, keep, coap_pdu_get_mid(req));
+    call_free(call);
 }
 
 static brski_err parse_addr(const char *host, uint16_t port, coap_address_t *a)
@@ -762,14 +992,23 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         free(s);
         return BRSKI_ERR_NOMEM;
     }
+    if (pipe(s->wake) != 0 || fcntl(s->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(s->wake[1], F_SETFL, O_NONBLOCK) != 0) {
+        dedup_free(s);
+        free(s);
+        return BRSKI_ERR_IO;
+    }
     s->res = cfg->resources;
     s->n_res = cfg->n_resources;
     s->handler_ctx = cfg->handler_ctx;
+    s->deferred_paths = cfg->deferred_paths;
     atomic_init(&s->stop, false);
     atomic_init(&s->requests, 0);
     s->ctx = coap_new_context(NULL);
     if (s->ctx == NULL) {
         dedup_free(s);
+        close(s->wake[0]);
+        close(s->wake[1]);
         free(s);
         return BRSKI_ERR_NOMEM;
     }
@@ -807,6 +1046,8 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     if (rv != BRSKI_OK) {
         coap_free_context(s->ctx);
         dedup_free(s);
+        close(s->wake[0]);
+        close(s->wake[1]);
         free(s);
         return rv;
     }
@@ -823,11 +1064,22 @@ static void *coap_thread(void *arg)
 {
     brski_coap_server *s = arg;
     while (!atomic_load(&s->stop)) {
-        if (coap_io_process(s->ctx, COAP_POLL_MS) < 0) {
+        fd_set rfds;
+        FD_ZERO(&rfds);
+        FD_SET(s->wake[0], &rfds);
+        if (coap_io_process_with_fds(s->ctx, COAP_POLL_MS, s->wake[0] + 1, &rfds, NULL, NULL) <
+            0) {
             brski_log(BRSKI_LOG_ERROR, "coap: I/O processing failed");
             break;
         }
+        if (FD_ISSET(s->wake[0], &rfds)) {
+            uint8_t drain[64];
+            while (read(s->wake[0], drain, sizeof(drain)) > 0) {
+            }
+        }
+        job_poll(s);
     }
+    job_clear(s); /* joins the workers before the handler context can go away */
     brski_tls_thread_cleanup(); /* handlers ran wolfCrypt ECC on this thread */
     return NULL;
 }
@@ -861,6 +1113,7 @@ void brski_coap_server_free(brski_coap_server *s)
         return;
     }
     brski_coap_server_stop(s);
+    job_clear(s); /* never started: nothing; otherwise already empty */
     coap_free_context(s->ctx);
     while (s->uploads != NULL) {
         coap_upload *u = s->uploads;
@@ -868,6 +1121,8 @@ void brski_coap_server_free(brski_coap_server *s)
         upload_free(u);
     }
     dedup_free(s);
+    close(s->wake[0]);
+    close(s->wake[1]);
     free(s);
 }
 

@@ -940,6 +940,9 @@ static const brski_coap_resource reg_coap_resources[] = {
      h_coap_att, 0, NULL},
 };
 
+/* The voucher request waits on the MASA: empty ACK, then a separate response. */
+static const char *const reg_coap_deferred[] = {".well-known/brski/rv", NULL};
+
 static const brski_route reg_routes[] = {
     {"/.well-known/brski/requestvoucher", BRSKI_METHOD_POST, h_requestvoucher, BRSKI_MAX_VOUCHER,
      voucher_types, true},
@@ -1177,6 +1180,7 @@ int registrar_cmd_serve(int argc, char **argv)
         cc.resources = reg_coap_resources;
         cc.n_resources = sizeof(reg_coap_resources) / sizeof(reg_coap_resources[0]);
         cc.handler_ctx = &r;
+        cc.deferred_paths = reg_coap_deferred;
         if (brski_coap_server_new(&cc, &coap) != BRSKI_OK ||
             brski_coap_server_start(coap) != BRSKI_OK) {
             fprintf(stderr, "brski-registrar serve: cannot serve CoAPS on %s\n", lcoaps);

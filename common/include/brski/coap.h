@@ -18,6 +18,13 @@
  * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
  *
+ * A deferred resource (brski_coap_config.deferred_paths; RFC 7252 5.2.2,
+ * RFC 9148 4.7) runs its handler on
+ * a worker thread: the request is acknowledged at once with an empty ACK
+ * and answered with a separate (Confirmable) response when the handler is
+ * done; with 16 such requests running, 5.03 with Max-Age. Other resources
+ * run on the CoAPS thread and answer in the ACK.
+ *
  * Deduplication (RFC 7252 4.5): the answer to a Confirmable POST is kept
  * for EXCHANGE_LIFETIME (up to 64 answers of at most 16 KiB); a duplicate
  * (same peer, Message ID and token) gets it again and the handler does not
@@ -81,6 +88,8 @@ typedef struct brski_coap_config {
     const brski_coap_resource *resources;
     size_t n_resources;
     void *handler_ctx;
+    const char *const *deferred_paths; /* resource paths answered with a separate response
+                                          (slow handlers), NULL-terminated; NULL: none */
 } brski_coap_config;
 
 /*
