@@ -95,13 +95,14 @@ result() { # NAME WANT GOT [detail]
 }
 
 # ccase NAME WANT coap-client-args...: the code of the last response
-# (-v 7 prints each PDU as "v:1 t:ACK c:4.04 ... :: 'diagnostic'"), or
+# (-v 7 prints each PDU as "v:1 t:ACK c:4.04 ... :: 'diagnostic'"; empty
+# ACKs of a separate response, RFC 7252 5.2.2, are skipped), or
 # "refused" when the DTLS handshake failed, or "none".
 ccase() {
     local name="$1" want="$2" got line diag
     shift 2
     timeout 40 coap-client-openssl -B 15 -v 7 "$@" >"$W/out" 2>&1
-    line="$(grep -E '^v:1 t:(ACK|CON|NON) c:[0-9]\.[0-9]{2} ' "$W/out" | tail -n 1)"
+    line="$(grep -E '^v:1 t:(ACK|CON|NON) c:[0-9]\.[0-9]{2} ' "$W/out" | grep -v ' c:0\.00 ' | tail -n 1)"
     if [ -n "$line" ]; then
         got="$(sed -E 's/^v:1 t:[A-Z]+ c:([0-9]\.[0-9]{2}) .*/\1/' <<<"$line")"
         diag="$(sed -n "s/.* :: '\(.*\)'\$/\1/p" <<<"$line" | head -c 100)"
