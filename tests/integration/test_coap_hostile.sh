@@ -42,6 +42,7 @@ die() {
 
 command -v coap-client-openssl >/dev/null || die "coap-client-openssl not installed (libcoap3-bin)"
 command -v openssl >/dev/null || die "openssl not installed"
+command -v sqlite3 >/dev/null || die "sqlite3 not installed"
 
 read -r MPORT RPORT CPORT <<<"$("$PY" -c 'import socket
 a=socket.socket(); a.bind(("127.0.0.1",0))
@@ -459,6 +460,53 @@ GROW=$(((RSS1 - RSS0) / 1024))
 if [ "$GROW" -lt 5 ]; then result rss-after-1000-hellos "<5MiB" "<5MiB" "grew ${GROW} MiB"; else
     result rss-after-1000-hellos "<5MiB" "${GROW}MiB"; fi
 alive alive-after-udp-garbage
+
+echo "== vanishing peers and concurrency"
+# A voucher request whose client closes the DTLS session at once (close_notify
+# right after the request): the deferred answer has no one to go to. The
+# handler still runs to the end (one stored voucher each).
+vbefore="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM vouchers WHERE serial='$S1'")"
+for k in 1 2 3 4 5; do
+    newpvr "$W/gone$k.cose"
+    "$PY" - "$W/gone$k.cose" "$k" >"$W/gone$k.bin" <<'EOF2'
+import sys
+pvr, k = open(sys.argv[1], 'rb').read(), int(sys.argv[2])
+path = b"".join(bytes([0xb0 | len(x) if i == 0 else len(x)]) + x for i, x in enumerate([b".well-known", b"brski", b"rv"]))
+cf = bytes([0x12]) + (836).to_bytes(2, "big")  # Content-Format: delta 1, length 2
+sys.stdout.buffer.write(bytes([0x41, 0x02, 0x77, k, 0x60 + k]) + path + cf + b"\xff" + pvr)
+EOF2
+    timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P1/idevid.crt" \
+        -key "$P1/idevid.key" -quiet -no_ign_eof <"$W/gone$k.bin" >/dev/null 2>&1
+done
+sleep 2
+alive alive-after-5-vanished-rv-clients
+vafter="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM vouchers WHERE serial='$S1'")"
+result vanished-rv-clients-processed 5 "$((vafter - vbefore))"
+# 24 block-wise /crts and 6 voucher requests at once, each checked.
+CLIENTS=()
+for k in $(seq 1 24); do
+    timeout 60 coap-client-openssl -B 40 "${ID1[@]}" -b 64 -o "$W/par$k.der" "$CRTS" >/dev/null 2>&1 &
+    CLIENTS+=("$!")
+done
+for k in $(seq 1 6); do
+    "$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" --registrar-cert "$D/domain/registrar.crt" \
+        --format cose --out "$W/parv$k.cose" | sed -n 's/^nonce: //p' >"$W/parv$k.nonce"
+    timeout 60 coap-client-openssl -B 40 "${ID1[@]}" -m post -t 836 -f "$W/parv$k.cose" \
+        -o "$W/parv$k.voucher" "$RV" >/dev/null 2>&1 &
+    CLIENTS+=("$!")
+done
+wait "${CLIENTS[@]}"
+timeout 30 coap-client-openssl -B 15 "${ID1[@]}" -o "$W/ref.der" "$CRTS" >/dev/null 2>&1
+ok=0
+for k in $(seq 1 24); do cmp -s "$W/ref.der" "$W/par$k.der" && ok=$((ok + 1)); done
+result parallel-24-crts 24/24 "$ok/24"
+ok=0
+for k in $(seq 1 6); do
+    [ -s "$W/parv$k.voucher" ] && "$PLEDGE" verify-voucher --voucher "$W/parv$k.voucher" \
+        --masa-anchor "$D/masa/signer.crt" --serial "$S1" --nonce "$(cat "$W/parv$k.nonce")" >/dev/null 2>&1 &&
+        ok=$((ok + 1))
+done
+result parallel-6-vouchers 6/6 "$ok/6"
 
 echo "== still serving"
 rm -f "$W/crts.der"

@@ -37,6 +37,7 @@ die() {
 }
 
 command -v coap-client-openssl >/dev/null || die "coap-client-openssl not installed (libcoap3-bin)"
+command -v sqlite3 >/dev/null || die "sqlite3 not installed"
 [ -f "$ORACLE" ] || die "COSE oracle missing: $ORACLE"
 
 read -r MPORT RPORT CPORT <<<"$("$PY" -c 'import socket
