@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -848,12 +849,16 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
     }
     coap_job *job = is_deferred(s, res) ? job_find(s, sess, req) : NULL;
     if (job != NULL) {
-        /* Done: this is libcoap's copy of the request, triggered by job_poll(). */
-        if (atomic_load(&job->done)) {
+        /*
+         * libcoap's copy of the request, fired by job_poll() once the worker
+         * is done, has a Message ID of its own; the original's is a duplicate.
+         */
+        if (coap_pdu_get_mid(req) != job->mid && job->triggered) {
             finish(s, r, sess, req, query, resp, res, job->call, keep, job->mid);
             job_free(s, job, true);
+            return;
         }
-        /* Still running: a duplicate; acknowledge it again (RFC 7252 4.5). */
+        /* A duplicate while the job runs: acknowledge it again (RFC 7252 4.5). */
         (void)coap_send_ack(sess, req);
         return;
     }
@@ -1060,22 +1065,40 @@ uint16_t brski_coap_server_port(const brski_coap_server *s)
     return s->port;
 }
 
+/*
+ * One turn of the CoAPS loop: waits up to COAP_POLL_MS for libcoap's
+ * sockets and timers or for a finished worker (the wake pipe), then lets
+ * libcoap process. With epoll, libcoap's own wait ignores extra fds, so we
+ * poll its epoll fd and the pipe ourselves; otherwise its select() takes
+ * the pipe as an extra fd.
+ */
+static int coap_turn(brski_coap_server *s)
+{
+    int rc;
+    int cfd = coap_context_get_coap_fd(s->ctx);
+    if (cfd >= 0) {
+        struct pollfd p[2] = {{cfd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+        (void)poll(p, 2, (int)COAP_POLL_MS);
+        rc = coap_io_process(s->ctx, COAP_IO_NO_WAIT);
+    } else {
+        fd_set rfds;
+        FD_ZERO(&rfds);
+        FD_SET(s->wake[0], &rfds);
+        rc = coap_io_process_with_fds(s->ctx, COAP_POLL_MS, s->wake[0] + 1, &rfds, NULL, NULL);
+    }
+    uint8_t drain[64];
+    while (read(s->wake[0], drain, sizeof(drain)) > 0) {
+    }
+    return rc;
+}
+
 static void *coap_thread(void *arg)
 {
     brski_coap_server *s = arg;
     while (!atomic_load(&s->stop)) {
-        fd_set rfds;
-        FD_ZERO(&rfds);
-        FD_SET(s->wake[0], &rfds);
-        if (coap_io_process_with_fds(s->ctx, COAP_POLL_MS, s->wake[0] + 1, &rfds, NULL, NULL) <
-            0) {
+        if (coap_turn(s) < 0) {
             brski_log(BRSKI_LOG_ERROR, "coap: I/O processing failed");
             break;
-        }
-        if (FD_ISSET(s->wake[0], &rfds)) {
-            uint8_t drain[64];
-            while (read(s->wake[0], drain, sizeof(drain)) > 0) {
-            }
         }
         job_poll(s);
     }

@@ -257,7 +257,7 @@ EOF
 }
 conpost /.well-known/est/sen "$W/csr-dup.der" 286 287 4660 >"$W/dup.bin" # MID 0x1234
 before="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
-{ cat "$W/dup.bin"; sleep 1; cat "$W/dup.bin"; sleep 2; } |
+{ sleep 1; cat "$W/dup.bin"; sleep 1; cat "$W/dup.bin"; sleep 2; } |
     timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
         -key "$P/idevid.key" -quiet -ign_eof >"$W/dup.out" 2>"$W/dup.err" || true
 after="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
@@ -279,9 +279,14 @@ EOF
 conpost /.well-known/brski/rv "$W/pvr-dup.cose" 836 836 8738 >"$W/rvdup.bin" # MID 0x2222
 before="$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")"
 kill -STOP "$MPID"
-{ cat "$W/rvdup.bin"; sleep 0.5; cat "$W/rvdup.bin"; sleep 0.5; kill -CONT "$MPID"; sleep 1.5;
-  cat "$W/rvdup.bin"; sleep 1; } |
-    timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
+# (s_client reads stdin only after its handshake: the pauses keep one message per record.)
+{ sleep 1; cat "$W/rvdup.bin"; sleep 0.5; cat "$W/rvdup.bin"; sleep 0.5; kill -CONT "$MPID"
+  for _ in $(seq 1 100); do
+      [ "$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")" -gt "$before" ] && break
+      sleep 0.1
+  done
+  sleep 0.5; cat "$W/rvdup.bin"; sleep 1; } |
+    timeout 20 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
         -key "$P/idevid.key" -quiet -ign_eof >"$W/rvdup.out" 2>/dev/null || true
 kill -CONT "$MPID" 2>/dev/null || true
 after="$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")"
