@@ -343,6 +343,32 @@ NB=$(($(ls "$W"/seq.[0-9]* | wc -l) - 2))
 result block1-retransmitted-blocks "2.31x${NB}+2.04x2" "$got" "certificates issued: $((after - before))"
 result block1-retransmitted-issued-once 1 "$((after - before))"
 
+# One Block1 body per DTLS session (coap.h): block 0 of /rv, block 0 of /sen,
+# then block 1 of /rv in the same session -> 2.31, 2.31, 4.08.
+for spec in \
+    'msg(0,2,0x200,b"a",path(".well-known/brski/rv")+[(12,b"\x03\x44"),(27,b"\x0a")],b"r"*64)' \
+    'msg(0,2,0x201,b"b",path(".well-known/est/sen")+[(12,b"\x01\x1e"),(27,b"\x0a")],b"s"*64)' \
+    'msg(0,2,0x202,b"c",path(".well-known/brski/rv")+[(12,b"\x03\x44"),(27,b"\x1a")],b"r"*64)'; do
+    m "$spec"
+    echo
+done >"$W/inter.hex"
+{ while read -r h; do "$PY" -c 'import sys;sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$h"; sleep 0.3; done <"$W/inter.hex"; sleep 1; } |
+    timeout 20 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P1/idevid.crt" \
+        -key "$P1/idevid.key" -quiet -no_ign_eof >"$W/inter.out" 2>"$W/inter.err"
+got="$("$PY" - "$W/inter.out" <<'EOF2'
+import sys
+d = open(sys.argv[1], 'rb').read()
+# two ACK 2.31 (Block1 0/M/64 echoed), then an ACK 4.08 with a diagnostic
+a1 = bytes([0x61, 0x5f, 0x02, 0x00]) + b"a" + bytes([0xd1, 0x0e, 0x0a])
+a2 = bytes([0x61, 0x5f, 0x02, 0x01]) + b"b" + bytes([0xd1, 0x0e, 0x0a])
+if not d.startswith(a1 + a2):
+    print('other:' + d[:16].hex()); sys.exit()
+r = d[len(a1 + a2):]
+print('2.31,2.31,%d.%02d' % (r[1] >> 5, r[1] & 31) if len(r) > 4 and r[2:5] == b"\x02\x02c" else 'other')
+EOF2
+)"
+result block1-two-transfers-one-session "2.31,2.31,4.08" "$got"
+
 echo "== voucher-request bodies"
 ccase rv-empty 4.00 "${ID1[@]}" -m post -t 836 -f "$W/empty" "$RV"
 ccase rv-garbage 4.00 "${ID1[@]}" -m post -t 836 -f "$W/junk300" "$RV"
