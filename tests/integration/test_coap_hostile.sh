@@ -606,6 +606,83 @@ for k in $(seq 1 6); do
 done
 result parallel-6-vouchers 6/6 "$ok/6"
 
+echo "== MASA that never answers (second registrar)"
+# A TCP listener that accepts and stays silent stands in for the MASA. /rv runs
+# on worker threads (16 at most, docs/cbrski-server.md): 17 voucher requests at
+# once -> 16 wait for the 10 s MASA timeout and get 5.04 (RFC 7252 5.9.2.5,
+# gateway timeout), one gets 5.03 with Max-Age (RFC 9148 4.7); /crts is served
+# meanwhile.
+read -r HPORT RPORT2 CPORT2 <<<"$("$PY" -c 'import socket
+a=socket.socket(); a.bind(("127.0.0.1",0))
+b=socket.socket(); b.bind(("127.0.0.1",0))
+u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
+print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])')"
+"$PY" -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+held = []
+s.settimeout(1)
+end = time.time() + 120
+while time.time() < end:
+    try:
+        held.append(s.accept()[0])
+    except socket.timeout:
+        pass' "$HPORT" &
+PIDS+=("$!")
+sed -e "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT2/" -e "s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$CPORT2/" \
+    -e "s/^db = .*/db = registrar-bh.db/" -e "s|^masa_url = .*|masa_url = https://127.0.0.1:$HPORT|" \
+    "$D/registrar.ini" >"$D/registrar-bh.ini"
+"$REG" serve --config "$D/registrar-bh.ini" >"$W/reg-bh.log" 2>&1 &
+RPID2=$!
+PIDS+=("$RPID2")
+for _ in $(seq 1 100); do
+    grep -q "CoAPS on port $CPORT2" "$W/reg-bh.log" && break
+    kill -0 "$RPID2" 2>/dev/null || break
+    sleep 0.1
+done
+if grep -q "CoAPS on port $CPORT2" "$W/reg-bh.log"; then
+    RV2="coaps://127.0.0.1:$CPORT2/.well-known/brski/rv"
+    CLIENTS=()
+    for k in $(seq 1 17); do
+        newpvr "$W/bh$k.cose"
+    done
+    for k in $(seq 1 17); do
+        timeout 60 coap-client-openssl -B 40 -v 7 "${ID1[@]}" -m post -t 836 -f "$W/bh$k.cose" "$RV2" \
+            >"$W/bh$k.out" 2>&1 &
+        CLIENTS+=("$!")
+    done
+    sleep 3
+    timeout 30 coap-client-openssl -B 15 "${ID1[@]}" -o "$W/bh-crts.der" "coaps://127.0.0.1:$CPORT2/.well-known/est/crts" \
+        >/dev/null 2>&1
+    pending=0
+    for k in $(seq 1 17); do grep -qE '^v:1 t:(ACK|CON) c:[2-5]\.[0-9]{2} ' "$W/bh$k.out" || pending=$((pending + 1)); done
+    if openssl pkcs7 -inform DER -in "$W/bh-crts.der" -print_certs 2>/dev/null | grep -q 'BRSKI Demo Domain CA'; then
+        result crts-while-16-rv-wait-on-masa "served,16-pending" "served,$pending-pending"
+    else
+        result crts-while-16-rv-wait-on-masa "served,16-pending" "not-served,$pending-pending"
+    fi
+    wait "${CLIENTS[@]}"
+    n503=0 n504=0 other=""
+    for k in $(seq 1 17); do
+        line="$(grep -E '^v:1 t:(ACK|CON|NON) c:[0-9]\.[0-9]{2} ' "$W/bh$k.out" | grep -v ' c:0\.00 ' | tail -n 1)"
+        case "$line" in
+        *" c:5.03 "*Max-Age:2*) n503=$((n503 + 1)) ;;
+        *" c:5.04 "*) n504=$((n504 + 1)) ;;
+        *) other="$other $(sed -E 's/^v:1 t:[A-Z]+ c:([0-9.]+) .*/\1/' <<<"$line")" ;;
+        esac
+    done
+    result rv-17-with-silent-masa "16x5.04+1x5.03" "${n504}x5.04+${n503}x5.03${other:+ +$other}"
+    alive2() { if kill -0 "$RPID2" 2>/dev/null; then echo running; else echo exited; fi; }
+    result alive-after-silent-masa running "$(alive2)"
+    kill -TERM "$RPID2"
+    for _ in $(seq 1 100); do kill -0 "$RPID2" 2>/dev/null || break; sleep 0.1; done
+    rc=0
+    wait "$RPID2" || rc=$?
+    result second-registrar-exit-status 0 "$rc"
+else
+    result second-registrar-up up down "$(tail -n 3 "$W/reg-bh.log" | tr '\n' ' ')"
+fi
+
 echo "== still serving"
 rm -f "$W/crts.der"
 timeout 30 coap-client-openssl -B 15 "${ID1[@]}" -A 281 -o "$W/crts.der" "$CRTS" >"$W/out" 2>&1
@@ -634,9 +711,9 @@ if kill -0 "$RPID" 2>/dev/null; then result sigterm-stop stopped running; else
     wait "$RPID" || rc=$?
     result sigterm-exit-status 0 "$rc"
 fi
-if grep -qE 'Sanitizer|runtime error|SEGV|Aborted' "$W/reg.log" "$W/masa.log"; then
+if grep -qE 'Sanitizer|runtime error|SEGV|Aborted' "$W/reg.log" "$W/masa.log" "$W/reg-bh.log"; then
     result no-sanitizer-report none found
-    grep -hE -A5 'Sanitizer|runtime error' "$W/reg.log" "$W/masa.log" | head -n 30 >&2
+    grep -hE -A5 'Sanitizer|runtime error' "$W/reg.log" "$W/masa.log" "$W/reg-bh.log" | head -n 30 >&2
 else
     result no-sanitizer-report none none
 fi
