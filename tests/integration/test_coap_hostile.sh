@@ -12,9 +12,14 @@
 #    outside the anchors (4.03);
 #  - CoAP message format errors sent raw inside DTLS (openssl s_client):
 #    RST (RFC 7252 4.2), unknown critical option 4.02, unknown method 4.05;
+#  - Block1 retransmissions and two transfers in one session (raw, exact bytes);
 #  - raw UDP garbage and broken DTLS records (python3 socket): ignored;
 #    cookieless ClientHellos get a HelloVerifyRequest (cookies on) and do
-#    not make the server hold state.
+#    not make the server hold state; DTLS renegotiation refused;
+#  - a seeded 400-request mutation sweep in one DTLS session;
+#  - voucher clients that vanish before the deferred answer, parallel clients;
+#  - a second registrar whose MASA accepts TCP and never answers: 5.04 after
+#    the MASA timeout, 5.03 + Max-Age beyond the 16 workers, /crts still served.
 # Afterwards the server still runs, serves /crts and a voucher correctly,
 # stops cleanly on SIGTERM and logged no sanitizer report.
 # One line per case, then "N passed, N failed"; non-zero exit on any failure.
