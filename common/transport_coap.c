@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,7 +50,9 @@ struct brski_coap_server {
     const char *const *deferred_paths;
     struct coap_job *jobs;    /* deferred requests (CoAP thread only) */
     size_t n_jobs;
-    int wake[2];              /* a worker that finished writes a byte to wake[1] */
+    int wake[2];              /* a worker that finished writes a byte to wake[1]; it wakes
+                                 the loop where libcoap uses select(), with epoll the
+                                 job is seen at the next turn (<= COAP_POLL_MS) */
 };
 
 /* Peer chain of one request: DER copies, leaf first. */
@@ -1065,40 +1066,22 @@ uint16_t brski_coap_server_port(const brski_coap_server *s)
     return s->port;
 }
 
-/*
- * One turn of the CoAPS loop: waits up to COAP_POLL_MS for libcoap's
- * sockets and timers or for a finished worker (the wake pipe), then lets
- * libcoap process. With epoll, libcoap's own wait ignores extra fds, so we
- * poll its epoll fd and the pipe ourselves; otherwise its select() takes
- * the pipe as an extra fd.
- */
-static int coap_turn(brski_coap_server *s)
-{
-    int rc;
-    int cfd = coap_context_get_coap_fd(s->ctx);
-    if (cfd >= 0) {
-        struct pollfd p[2] = {{cfd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
-        (void)poll(p, 2, (int)COAP_POLL_MS);
-        rc = coap_io_process(s->ctx, COAP_IO_NO_WAIT);
-    } else {
-        fd_set rfds;
-        FD_ZERO(&rfds);
-        FD_SET(s->wake[0], &rfds);
-        rc = coap_io_process_with_fds(s->ctx, COAP_POLL_MS, s->wake[0] + 1, &rfds, NULL, NULL);
-    }
-    uint8_t drain[64];
-    while (read(s->wake[0], drain, sizeof(drain)) > 0) {
-    }
-    return rc;
-}
-
 static void *coap_thread(void *arg)
 {
     brski_coap_server *s = arg;
     while (!atomic_load(&s->stop)) {
-        if (coap_turn(s) < 0) {
+        fd_set rfds;
+        FD_ZERO(&rfds);
+        FD_SET(s->wake[0], &rfds);
+        if (coap_io_process_with_fds(s->ctx, COAP_POLL_MS, s->wake[0] + 1, &rfds, NULL, NULL) <
+            0) {
             brski_log(BRSKI_LOG_ERROR, "coap: I/O processing failed");
             break;
+        }
+        if (FD_ISSET(s->wake[0], &rfds)) {
+            uint8_t drain[64];
+            while (read(s->wake[0], drain, sizeof(drain)) > 0) {
+            }
         }
         job_poll(s);
     }
