@@ -33,8 +33,11 @@
 #define COAP_MAX_JOBS 16u               /* deferred requests running at once */
 #define COAP_BUSY_MAX_AGE_S 2u          /* Max-Age of a 5.03 when all jobs are busy */
 
+struct coap_upload;
+
 struct brski_coap_server {
     coap_context_t *ctx;
+    struct coap_upload *uploads; /* Block1 bodies in progress, one per session at most */
     const brski_coap_resource *res;
     size_t n_res;
     void *handler_ctx;
@@ -58,6 +61,20 @@ typedef struct coap_peer_chain {
     size_t len[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t n;
 } coap_peer_chain;
+
+/*
+ * One Block1 request body in progress per DTLS session (RFC 7959 2.5), kept as
+ * the session's app data and never larger than the resource's cap: libcoap's
+ * own reassembly (COAP_BLOCK_SINGLE_BODY) has no size limit in 4.3.1, so
+ * the handler sees each block and the body is assembled here.
+ */
+typedef struct coap_upload {
+    struct coap_upload *next; /* the server's list, freed with the server */
+    const brski_coap_resource *res;
+    brski_buf body;
+    uint8_t tag[8]; /* Request-Tag (RFC 9175 3) of block 0 */
+    size_t tag_len;
+} coap_upload;
 
 static pthread_once_t coap_once = PTHREAD_ONCE_INIT;
 
@@ -209,6 +226,166 @@ static int request_cf(const coap_pdu_t *req, uint16_t opt)
         return BRSKI_CF_NONE;
     }
     return (int)coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
+}
+
+static void upload_free(coap_upload *u)
+{
+    brski_buf_clear(&u->body);
+    free(u);
+}
+
+static void upload_drop(coap_session_t *sess)
+{
+    coap_upload *u = coap_session_get_app_data(sess);
+    if (u == NULL) {
+        return;
+    }
+    brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+    for (coap_upload **pp = &s->uploads; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == u) {
+            *pp = u->next;
+            break;
+        }
+    }
+    coap_session_set_app_data(sess, NULL);
+    upload_free(u);
+}
+
+static int on_event(coap_session_t *sess, const coap_event_t event)
+{
+    if (event == COAP_EVENT_SERVER_SESSION_DEL && sess != NULL) {
+        upload_drop(sess);
+    }
+    return 0;
+}
+
+/* 4.13 with Size1 = the largest body we take (RFC 7959 2.9.3). */
+static void set_too_large(coap_pdu_t *resp, size_t cap)
+{
+    uint8_t v[4];
+    (void)coap_add_option(resp, COAP_OPTION_SIZE1,
+                          coap_encode_var_safe(v, sizeof(v), (unsigned int)cap), v);
+    set_error(resp, 413, "RFC 7959 2.9.3: request body larger than this resource takes");
+}
+
+/* Value of an opaque option (at most |cap| bytes) into |out|; 0 when absent. */
+static size_t request_opaque(const coap_pdu_t *req, uint16_t opt, uint8_t *out, size_t cap)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *o = coap_check_option(req, opt, &it);
+    size_t n = o != NULL ? coap_opt_length(o) : 0;
+    if (n > cap) {
+        n = cap;
+    }
+    if (n > 0) {
+        memcpy(out, coap_opt_value(o), n);
+    }
+    return n;
+}
+
+enum { BODY_DONE, BODY_MORE, BODY_ERROR };
+
+/* |len| <= the cap of |body| here, so only allocation can fail. */
+static int body_take(brski_buf *body, const uint8_t *data, size_t len, coap_pdu_t *resp)
+{
+    if (len > 0 && brski_buf_append(body, data, len) != BRSKI_OK) {
+        set_error(resp, 503, "out of memory");
+        return BODY_ERROR;
+    }
+    return BODY_DONE;
+}
+
+/*
+ * Gathers the request body into |body| (max |cap|). BODY_DONE: |body| is the
+ * whole body. BODY_MORE: a block was stored and 2.31 Continue set. BODY_ERROR:
+ * |resp| holds the error (4.00, 4.08, 4.13).
+ */
+static int body_collect(coap_session_t *sess, const coap_pdu_t *req,
+                        const brski_coap_resource *res, size_t cap, brski_buf *body,
+                        coap_pdu_t *resp)
+{
+    size_t len = 0;
+    const uint8_t *data = NULL;
+    if (!coap_get_data(req, &len, &data)) {
+        len = 0;
+    }
+    coap_opt_iterator_t it;
+    coap_opt_t *size1 = coap_check_option(req, COAP_OPTION_SIZE1, &it);
+    if (size1 != NULL &&
+        coap_decode_var_bytes8(coap_opt_value(size1), coap_opt_length(size1)) > cap) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    coap_block_t b1;
+    bool has_block = coap_check_option(req, COAP_OPTION_BLOCK1, &it) != NULL;
+    if (has_block && !coap_get_block(req, COAP_OPTION_BLOCK1, &b1)) {
+        set_error(resp, 400, "RFC 7959 2.2: invalid Block1 option");
+        return BODY_ERROR;
+    }
+    if (!has_block) {
+        if (len > cap) {
+            set_too_large(resp, cap);
+            return BODY_ERROR;
+        }
+        return body_take(body, data, len, resp);
+    }
+    size_t bsize = (size_t)1 << (b1.szx + 4);
+    size_t offset = (size_t)b1.num << (b1.szx + 4);
+    if (b1.m && len != bsize) {
+        upload_drop(sess);
+        set_error(resp, 400, "RFC 7959 2.2: a block other than the last must be full size");
+        return BODY_ERROR;
+    }
+    if (offset + len > cap) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    uint8_t tag[8];
+    size_t tag_len = request_opaque(req, COAP_OPTION_RTAG, tag, sizeof(tag));
+    coap_upload *u = coap_session_get_app_data(sess);
+    if (offset == 0) {
+        upload_drop(sess);
+        if (!b1.m) {
+            return body_take(body, data, len, resp);
+        }
+        u = calloc(1, sizeof(*u));
+        if (u == NULL) {
+            set_error(resp, 503, "out of memory");
+            return BODY_ERROR;
+        }
+        u->res = res;
+        brski_buf_init(&u->body, cap);
+        memcpy(u->tag, tag, tag_len);
+        u->tag_len = tag_len;
+        brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+        u->next = s->uploads;
+        s->uploads = u;
+        coap_session_set_app_data(sess, u);
+    } else if (u != NULL && u->res == res && b1.m && offset + len == u->body.len &&
+               memcmp(u->body.p + offset, data, len) == 0) {
+        /* The last block again: our 2.31 was lost and the client retransmitted. */
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
+        return BODY_MORE;
+    } else if (u == NULL || u->res != res || u->body.len != offset || u->tag_len != tag_len ||
+               memcmp(u->tag, tag, tag_len) != 0) {
+        upload_drop(sess);
+        set_error(resp, 408, "RFC 7959 2.9.2: Block1 out of sequence or earlier blocks missing");
+        return BODY_ERROR;
+    }
+    if (brski_buf_append(&u->body, data, len) != BRSKI_OK) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    if (b1.m) {
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
+        return BODY_MORE;
+    }
+    int done = body_take(body, u->body.p, u->body.len, resp);
+    upload_drop(sess);
+    return done;
 }
 
 static const brski_coap_resource *find_resource(const brski_coap_server *s, coap_resource_t *r,
@@ -377,8 +554,11 @@ static void respond(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *
         return;
     }
     memcpy(copy, body, len);
+    /* On failure libcoap has released |copy|; for a Block2 number past the end
+     * it has already set 4.00 (RFC 7959 2.4), keep that. */
     if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, len, copy,
-                                      release_body, copy)) {
+                                      release_body, copy) &&
+        COAP_RESPONSE_CLASS(coap_pdu_get_code(resp)) < 4) {
         set_error(resp, 500, "cannot send response");
     }
 }
@@ -655,17 +835,6 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
         return;
     }
-    size_t len = 0, offset = 0, total = 0;
-    const uint8_t *data = NULL;
-    if (!coap_get_data_large(req, &len, &data, &offset, &total)) {
-        len = 0;
-        total = 0;
-    }
-    size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
-    if (total > cap || len > cap || offset != 0) {
-        set_error(resp, 413, "request payload too large");
-        return;
-    }
     brski_http_peer peer; /* the address here; the chain is collected into the call */
     memset(&peer, 0, sizeof(peer));
     const coap_address_t *ra = coap_session_get_addr_remote(sess);
@@ -694,12 +863,24 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         (void)coap_send_ack(sess, req);
         return;
     }
+    /* After the two lookups above: a repeated or re-dispatched last Block1 is answered there. */
+    size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
+    brski_buf body;
+    brski_buf_init(&body, cap);
+    int got = body_collect(sess, req, res, cap, &body, resp);
+    if (got != BODY_DONE) {
+        brski_buf_clear(&body);
+        return;
+    }
     coap_call *call = call_new(sess, res, m, query, cf, accept, cap, peer.addr);
     if (call == NULL) {
+        brski_buf_clear(&body);
         set_error(resp, 500, "out of memory");
         return;
     }
-    if (len > 0 && brski_buf_append(&call->rq.body, data, len) != BRSKI_OK) {
+    brski_err rv = body.len > 0 ? brski_buf_append(&call->rq.body, body.p, body.len) : BRSKI_OK;
+    brski_buf_clear(&body);
+    if (rv != BRSKI_OK) {
         call->rv = BRSKI_ERR_NOMEM;
     } else if (is_deferred(s, res)) {
         defer(s, sess, req, resp, res, call);
@@ -838,7 +1019,8 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         return BRSKI_ERR_NOMEM;
     }
     coap_set_app_data(s->ctx, s);
-    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP); /* Block1: body_collect() */
+    coap_register_event_handler(s->ctx, on_event);
     coap_context_set_max_idle_sessions(s->ctx, COAP_MAX_IDLE_SESSIONS);
     coap_context_set_max_handshake_sessions(s->ctx, COAP_MAX_HANDSHAKE_SESSIONS);
     coap_context_set_session_timeout(s->ctx, COAP_SESSION_TIMEOUT_S);
@@ -939,6 +1121,11 @@ void brski_coap_server_free(brski_coap_server *s)
     brski_coap_server_stop(s);
     job_clear(s); /* never started: nothing; otherwise already empty */
     coap_free_context(s->ctx);
+    while (s->uploads != NULL) {
+        coap_upload *u = s->uploads;
+        s->uploads = u->next;
+        upload_free(u);
+    }
     dedup_free(s);
     close(s->wake[0]);
     close(s->wake[1]);
