@@ -71,8 +71,11 @@ typedef struct pledge_link_ops {
 
 struct pledge_link {
     const pledge_link_ops *ops;
-    const char *cert_file;      /* IDevID PEM */
+    const char *cert_file;      /* client certificate PEM (the CoAPS link reads files) */
     const char *key_file;
+    const brski_slice *chain;   /* the same identity in memory (HTTPS): DER, leaf first */
+    size_t n_chain;
+    const brski_signer *key;    /* borrowed; loaded once per run */
     const char *host;
     uint16_t port;
     unsigned timeout_ms;
