@@ -9,7 +9,8 @@
  * registrar chain (which ends the provisional state of that connection),
  * voucher status and EST over the same, now authenticated connection
  * (RFC 8995 5.6.2; persistent connections, SPEC-NOTES 1.1), then a new
- * connection with the LDevID for the enroll status (RFC 8995 5.9.4).
+ * connection with the LDevID for the enroll status (RFC 8995 5.9.4: SHOULD;
+ * ldevid_reconnect = false keeps the same connection).
  *
  * The IDevID key is loaded and checked once per run and serves both the
  * TLS client authentication and the voucher-request signature.
@@ -163,6 +164,11 @@ int pledge_enroll_load(const char *path, pledge_enroll_cfg *cfg, char *why, size
         goto done;
     }
     cfg->timeout_ms = (unsigned)timeout;
+    if (brski_config_get_bool(&c, "pledge", "ldevid_reconnect", true, &cfg->ldevid_reconnect, err,
+                              sizeof(err)) != BRSKI_OK) {
+        set_why(why, why_cap, "config", "%s", err);
+        goto done;
+    }
     if (brski_anchor_store_load_config(&cfg->anchors, &c, err, sizeof(err)) != BRSKI_OK) {
         set_why(why, why_cap, "config", "anchors: %s", err);
         goto done;
@@ -953,7 +959,8 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     if (rv == BRSKI_OK) {
         rv = write_outputs(&r);
     }
-    if (rv == BRSKI_OK) {
+    /* ldevid_reconnect = false: the enroll status goes over the same connection. */
+    if (rv == BRSKI_OK && cfg->ldevid_reconnect) {
         rv = ldevid_session(&r);
     }
     if (rv == BRSKI_OK) {

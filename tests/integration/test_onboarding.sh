@@ -130,6 +130,26 @@ csrattrs csr simpleenroll ldevid-check write tls-ldevid enroll-status done " ] |
             fail "$alg/$levels $serial: voucher content"
     done
 
+    # ldevid_reconnect = false: the enroll status goes over the connection that did
+    # simpleenroll, so the registrar records it under the IDevID.
+    local same=$dir/same.ini sserial=${serials[0]} idh2
+    sed -e "s/^\[pledge\]\$/[pledge]\nout_dir = sameout\nldevid_reconnect = false/" \
+        "$dir/pledge-$sserial.ini" >"$same"
+    out=$("$PLEDGE" enroll --config "$same" 2>&1) || fail "$alg/$levels: ldevid_reconnect = false: $out"
+    steps=$(awk '{print $1}' <<<"$out" | tr '\n' ' ')
+    [ "$steps" = "idevid tls pvr voucher verify pin registrar-check voucher-status cacerts \
+csrattrs csr simpleenroll ldevid-check write enroll-status done " ] ||
+        fail "$alg/$levels: ldevid_reconnect = false: steps: $steps"
+    idh2=$(openssl x509 -in "$dir/pledges/$sserial/idevid.crt" -outform DER | sha256sum | cut -c1-16)
+    [ "$(sqlite3 "$dir/registrar.db" "select actor from audit where action = \
+'enroll.status' and actor like 'serial:$sserial %' order by seq desc limit 1")" = \
+        "serial:$sserial sha256:$idh2" ] || fail "$alg/$levels: ldevid_reconnect = false: actor"
+    sed -i "s/^ldevid_reconnect = false/ldevid_reconnect = maybe/" "$same"
+    local brc=0 berr
+    berr=$("$PLEDGE" enroll --config "$same" 2>&1 >/dev/null) || brc=$?
+    [ "$brc" = 2 ] && grep -q "ldevid_reconnect" <<<"$berr" ||
+        fail "$alg/$levels: ldevid_reconnect = maybe: exit $brc: $berr"
+
     # A pledge trusting a foreign MASA anchor must refuse the voucher (RFC 8995 5.6.1).
     local bad=$dir/bad.ini
     sed -e "s#^file = pledges/.*/masa-\(anchor\|signer\).crt#file = domain/ca.crt#" \
