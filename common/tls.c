@@ -307,6 +307,15 @@ brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
     return BRSKI_OK;
 }
 
+void brski_tls_ctx_set_pin(brski_tls_ctx *t, brski_tls_pin_fn pin, void *pin_ctx)
+{
+    if (t == NULL || t->server) {
+        return;
+    }
+    t->pin = pin;
+    t->pin_ctx = pin_ctx;
+}
+
 void brski_tls_ctx_free(brski_tls_ctx *t)
 {
     if (t == NULL) {

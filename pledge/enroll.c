@@ -321,6 +321,8 @@ static brski_err load_idevid(enroll_run *r)
     return BRSKI_OK;
 }
 
+static brski_err pin_check(void *ctx, const brski_http_peer *peer);
+
 /*
  * RFC 8995 5.1 (cBRSKI 6.1 for DTLS): provisional session, any registrar
  * certificate accepted and kept for the voucher-request and the retroactive
@@ -351,6 +353,12 @@ static brski_err provisional_session(enroll_run *r)
                 brski_err_str(rv));
         return rv;
     }
+    /*
+     * RFC 8995 5 (SPEC-NOTES 1.1): without a persistent connection the pledge
+     * must remember the certificates and re-check them on each connection:
+     * should the link reconnect, the registrar must present the kept chain.
+     */
+    r->link.ops->set_pin(&r->link, pin_check, r);
     {
         char subj[256] = "?";
         name_str(r->reg_chain[0].subject, subj, sizeof(subj));
@@ -547,10 +555,10 @@ static brski_err accept_and_pin(enroll_run *r)
     return post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, true, NULL);
 }
 
-/* True when |peer| presented exactly the chain already validated at registrar-check. */
-static bool same_as_validated(const enroll_run *r, const brski_http_peer *peer)
+/* True when |peer| presented exactly the chain kept from the provisional session. */
+static bool same_as_kept(const enroll_run *r, const brski_http_peer *peer)
 {
-    if (!r->reg_validated || peer->n_certs != r->reg_count) {
+    if (peer->n_certs != r->reg_count) {
         return false;
     }
     for (size_t i = 0; i < peer->n_certs; i++) {
@@ -563,9 +571,11 @@ static bool same_as_validated(const enroll_run *r, const brski_http_peer *peer)
 }
 
 /*
- * Pin check for a session after the voucher (RFC 8995 5.6.2). A registrar
- * presenting the very chain that registrar-check validated a moment ago is
- * not validated again; any other chain goes through the policy module.
+ * Check of every connection after the provisional one. Before registrar-check
+ * only the kept chain is accepted (RFC 8995 5: remember and re-check). After
+ * it (RFC 8995 5.6.2), the very chain registrar-check validated is not
+ * validated again; any other chain goes through the policy module with the
+ * pinned-domain-cert.
  */
 static brski_err pin_check(void *ctx, const brski_http_peer *peer)
 {
@@ -576,8 +586,14 @@ static brski_err pin_check(void *ctx, const brski_http_peer *peer)
     char detail[400];
     brski_err rv = peer->n_certs == 0 ? BRSKI_ERR_AUTH : BRSKI_OK;
 
-    if (rv == BRSKI_OK && same_as_validated(r, peer)) {
+    if (rv == BRSKI_OK && same_as_kept(r, peer)) {
         return BRSKI_OK;
+    }
+    if (rv == BRSKI_OK && !r->reg_validated) {
+        brski_log(BRSKI_LOG_WARN,
+                  "pledge: RFC 8995 5: the registrar presented another certificate on "
+                  "reconnection");
+        return BRSKI_ERR_AUTH;
     }
     memset(chain, 0, sizeof(chain));
     for (size_t i = 0; rv == BRSKI_OK && i < peer->n_certs; i++) {

@@ -87,6 +87,14 @@ static brski_err https_open(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
     return rv;
 }
 
+static void https_set_pin(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
+{
+    https_state *s = l->impl;
+    if (s != NULL) {
+        brski_tls_ctx_set_pin(s->tls, pin, pin_ctx);
+    }
+}
+
 static brski_err https_peer(pledge_link *l, brski_http_peer *peer)
 {
     https_state *s = l->impl;
@@ -259,6 +267,7 @@ const pledge_link_ops pledge_link_https = {
     .peer = https_peer,
     .request = https_request,
     .close = https_close,
+    .set_pin = https_set_pin,
     .sign_pvr = https_sign_pvr,
     .accept_voucher = brski_voucher_accept,
     .status_body = https_status_body,

@@ -1,6 +1,7 @@
 /*
  * brski_tls_client_new_signer (common/tls.c): a TLS client whose identity is
- * an in-memory certificate chain and an already loaded brski_signer, against
+ * an in-memory certificate chain and an already loaded brski_signer; and
+ * brski_tls_ctx_set_pin on an established provisional client. Against
  * an in-process HTTPS server on 127.0.0.1 (random port) that reports the
  * client certificate it saw. Certificates are made with `openssl req -x509`
  * in a temporary directory. Loopback only; every wait is bounded.
@@ -199,6 +200,63 @@ static void test_tls_signer_client_presents_the_in_memory_identity(void **state)
     brski_buf_clear(&srvd);
 }
 
+/* GET /whoami on an open client; 0 on a 200 answer. */
+static brski_err get_whoami(brski_http_client *cl)
+{
+    brski_http_msg req, resp;
+    brski_err rv;
+    memset(&resp, 0, sizeof(resp));
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/whoami");
+    rv = brski_http_client_request(cl, &req, 4096, &resp);
+    if (rv == BRSKI_OK && resp.status != 200) {
+        rv = BRSKI_ERR_POLICY;
+    }
+    brski_http_msg_clear(&resp);
+    brski_http_msg_clear(&req);
+    return rv;
+}
+
+static void test_tls_set_pin_checks_later_connections_only(void **state)
+{
+    brski_buf cli, srvd;
+    brski_tls_ctx *ctx = NULL;
+    brski_http_client *cl = NULL, *cl2 = NULL;
+    (void)state;
+
+    brski_buf_init(&cli, BRSKI_MAX_CERT);
+    brski_buf_init(&srvd, BRSKI_MAX_CERT);
+    assert_int_equal(brski_file_read(cli_der, &cli), BRSKI_OK);
+    assert_int_equal(brski_file_read(srv_der, &srvd), BRSKI_OK);
+
+    /* Provisional: any server accepted; the connection stays open. */
+    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, NULL, NULL, &ctx), BRSKI_OK);
+    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
+    assert_int_equal(get_whoami(cl), BRSKI_OK);
+    assert_int_equal(brski_http_client_connects(cl), 1);
+
+    /* A pin that refuses this server: the open connection is not re-checked... */
+    brski_tls_ctx_set_pin(ctx, pin_srv, &cli);
+    assert_int_equal(get_whoami(cl), BRSKI_OK);
+    assert_int_equal(brski_http_client_connects(cl), 1);
+    /* ...but every new connection is. */
+    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl2), BRSKI_OK);
+    assert_int_equal(get_whoami(cl2), BRSKI_ERR_AUTH);
+    brski_http_client_free(cl2);
+    cl2 = NULL;
+    /* The right pin lets new connections through again. */
+    brski_tls_ctx_set_pin(ctx, pin_srv, &srvd);
+    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl2), BRSKI_OK);
+    assert_int_equal(get_whoami(cl2), BRSKI_OK);
+
+    brski_http_client_free(cl2);
+    brski_http_client_free(cl);
+    brski_tls_ctx_free(ctx);
+    brski_buf_clear(&cli);
+    brski_buf_clear(&srvd);
+}
+
 static void test_tls_signer_refuses_wrong_key_and_missing_identity(void **state)
 {
     brski_buf cli;
@@ -236,6 +294,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_signer_client_presents_the_in_memory_identity),
         cmocka_unit_test(test_tls_signer_refuses_wrong_key_and_missing_identity),
+        cmocka_unit_test(test_tls_set_pin_checks_later_connections_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

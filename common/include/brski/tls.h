@@ -65,6 +65,15 @@ BRSKI_MUST_USE brski_err brski_tls_client_new_signer(const brski_slice *chain, s
                                                      brski_tls_pin_fn pin, void *pin_ctx,
                                                      brski_tls_ctx **out);
 
+/*
+ * Sets (or with |pin| NULL clears) the pin check of a client context. It runs
+ * for every connection whose handshake completes afterwards, not for those
+ * already established: a provisional client that later validated its server
+ * (RFC 8995 5.6.2) keeps its connection and has every reconnection checked.
+ * No effect on server contexts.
+ */
+void brski_tls_ctx_set_pin(brski_tls_ctx *ctx, brski_tls_pin_fn pin, void *pin_ctx);
+
 void brski_tls_ctx_free(brski_tls_ctx *ctx);
 
 /*
