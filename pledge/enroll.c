@@ -974,6 +974,14 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
     /* The LDevID is stored before it is used for the enroll-status session. */
     if (rv == BRSKI_OK) {
         rv = write_outputs(&r);
+        if (rv != BRSKI_OK) {
+            /* RFC 8995 5.9.4: a failure is reported over the existing connection. */
+            char saved[512];
+            (void)snprintf(saved, sizeof(saved), "%s", why);
+            (void)post_status(&r, "enroll-status", PLEDGE_RES_ESTATUS, false,
+                              "cannot store the LDevID");
+            (void)snprintf(why, why_cap, "%s", saved);
+        }
     }
     /* ldevid_reconnect = false: the enroll status goes over the same connection. */
     if (rv == BRSKI_OK && cfg->ldevid_reconnect) {

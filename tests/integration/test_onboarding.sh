@@ -150,6 +150,18 @@ csrattrs csr simpleenroll ldevid-check write enroll-status done " ] ||
     [ "$brc" = 2 ] && grep -q "ldevid_reconnect" <<<"$berr" ||
         fail "$alg/$levels: ldevid_reconnect = maybe: exit $brc: $berr"
 
+    # out_dir unusable: the write fails, the failure is reported as enroll status
+    # false over the existing connection (RFC 8995 5.9.4), exit 1 naming the write.
+    local wbad=$dir/wbad.ini
+    : >"$dir/notadir"
+    sed -e "s#^\[pledge\]\$#[pledge]\nout_dir = notadir/sub#" "$dir/pledge-$sserial.ini" >"$wbad"
+    brc=0; berr=$("$PLEDGE" enroll --config "$wbad" 2>&1 >/dev/null) || brc=$?
+    [ "$brc" = 1 ] && grep -q "^enroll: write: cannot write into" <<<"$berr" ||
+        fail "$alg/$levels: unusable out_dir: exit $brc: $berr"
+    [ "$(sqlite3 "$dir/registrar.db" "select count(*) from statuses where serial = \
+'$sserial' and kind = 'enroll' and ok = 0 and reason = 'cannot store the LDevID'")" -ge 1 ] ||
+        fail "$alg/$levels: unusable out_dir: no enroll status false at the registrar"
+
     # A pledge trusting a foreign MASA anchor must refuse the voucher (RFC 8995 5.6.1).
     local bad=$dir/bad.ini
     sed -e "s#^file = pledges/.*/masa-\(anchor\|signer\).crt#file = domain/ca.crt#" \
