@@ -179,11 +179,23 @@ term_wait() {
     ! kill -0 "$1" 2>/dev/null
 }
 
+# forget_pid PID: take a reaped PID out of PIDS (cleanup must not signal a
+# number the system may have given to another process since).
+forget_pid() {
+    local p
+    local -a keep=()
+    for p in "${PIDS[@]}"; do
+        if [ "$p" != "$1" ]; then keep+=("$p"); fi
+    done
+    PIDS=("${keep[@]}")
+}
+
 # stop_server NAME PID: term_wait, then fail unless PID exited with status 0.
 stop_server() {
     local rc=0
     term_wait "$2" || fail "$1 did not stop on SIGTERM"
     wait "$2" || rc=$?
+    forget_pid "$2"
     [ "$rc" = 0 ] || fail "$1 exit status $rc"
 }
 
