@@ -12,6 +12,9 @@ CERTS="$BRSKI_BIN/certs/brski-certs"
 MASA="$BRSKI_BIN/masa/brski-masa"
 REG="$BRSKI_BIN/registrar/brski-registrar"
 PLEDGE="$BRSKI_BIN/pledge/brski-pledge"
+# This directory (coap_msg.py: PYTHONPATH="$LIB_DIR").
+LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the source tree
 # Debian's python3 (python3-cbor2, python3-cryptography).
 PY=/usr/bin/python3
 
@@ -143,28 +146,53 @@ wait_log() {
     esac
 }
 
-# start_masa INI LOG: brski-masa serve in the background (MASA_PID, in PIDS,
-# LOG in FAIL_LOGS); returns once it logged "listening on port".
+# spawn LOG CMD...: run CMD in the background, stdout and stderr to LOG;
+# SPAWNED = its pid, added to PIDS; LOG added to FAIL_LOGS.
+spawn() {
+    local log="$1"
+    shift
+    "$@" >"$log" 2>&1 &
+    SPAWNED=$!
+    PIDS+=("$SPAWNED")
+    FAIL_LOGS+=("$log")
+}
+
+# start_masa INI LOG: spawn brski-masa serve (MASA_PID); returns once it
+# logged "listening on port".
 start_masa() {
-    "$MASA" serve --config "$1" >"$2" 2>&1 &
-    MASA_PID=$!
-    PIDS+=("$MASA_PID")
-    FAIL_LOGS+=("$2")
+    spawn "$2" "$MASA" serve --config "$1"
+    MASA_PID=$SPAWNED
     wait_log MASA "$MASA_PID" "$2" "listening on port"
 }
 
-# start_registrar INI LOG [COAPS_PORT]: brski-registrar serve in the
-# background (REG_PID, in PIDS, LOG in FAIL_LOGS); returns once it logged
-# "listening on port" and, with COAPS_PORT, "CoAPS on port COAPS_PORT".
+# start_registrar INI LOG [COAPS_PORT]: spawn brski-registrar serve
+# (REG_PID); returns once it logged "listening on port" and, with
+# COAPS_PORT, "CoAPS on port COAPS_PORT".
 start_registrar() {
-    "$REG" serve --config "$1" >"$2" 2>&1 &
-    REG_PID=$!
-    PIDS+=("$REG_PID")
-    FAIL_LOGS+=("$2")
+    spawn "$2" "$REG" serve --config "$1"
+    REG_PID=$SPAWNED
     wait_log registrar "$REG_PID" "$2" "listening on port"
     if [ -n "${3:-}" ]; then
         wait_log "registrar CoAPS" "$REG_PID" "$2" "CoAPS on port $3"
     fi
+}
+
+# coaps_setup NPLEDGES: the cBRSKI set-up the CoAPS tests share. Free ports
+# MPORT, RPORT (TCP) and CPORT (UDP); a demo PKI with NPLEDGES pledges in
+# D=$W/pki; brski-masa on MPORT, brski-registrar on RPORT (HTTPS) and CPORT
+# (CoAPS) asking that MASA, both started (MASA_PID, REG_PID; logs
+# $W/masa.log, $W/reg.log). Needs coap-client-openssl and sqlite3.
+coaps_setup() {
+    need_cmd coap-client-openssl libcoap3-bin
+    need_cmd sqlite3 sqlite3
+    pick_ports MPORT:tcp RPORT:tcp CPORT:udp
+    D="$W/pki"
+    init_pki "$D" --pledges "$1"
+    listen_masa "$D" "$MPORT"
+    listen_registrar "$D" "$RPORT" "$CPORT"
+    registrar_masa "$D" "https://127.0.0.1:$MPORT"
+    start_masa "$D/masa.ini" "$W/masa.log"
+    start_registrar "$D/registrar.ini" "$W/reg.log" "$CPORT"
 }
 
 # term_wait PID: SIGTERM, then up to 10 s for PID to end. Status 1 if it

@@ -29,24 +29,13 @@ set -uo pipefail
 work_dir coaphostile
 FAIL_PREFIX="FAIL (setup)"
 
-need_cmd coap-client-openssl libcoap3-bin
 need_cmd openssl openssl
-need_cmd sqlite3 sqlite3
-
-pick_ports MPORT:tcp RPORT:tcp CPORT:udp
-D="$W/pki"
-init_pki "$D" --pledges 2
-listen_masa "$D" "$MPORT"
-listen_registrar "$D" "$RPORT" "$CPORT"
-registrar_masa "$D" "https://127.0.0.1:$MPORT"
+coaps_setup 2
+RPID=$REG_PID
 mapfile -t PL < <(ls -d "$D"/pledges/*/ | sed 's|/$||')
 [ "${#PL[@]}" = 2 ] || fail "expected 2 pledges"
 P1="${PL[0]}" P2="${PL[1]}"
 S1="$(basename "$P1")"
-
-start_masa "$D/masa.ini" "$W/masa.log"
-start_registrar "$D/registrar.ini" "$W/reg.log" "$CPORT"
-RPID=$REG_PID
 
 URI="coaps://127.0.0.1:$CPORT"
 RV="$URI/.well-known/brski/rv"
@@ -121,22 +110,9 @@ EOF
 # m SPEC: hex of a CoAP message built by tests' small encoder (SPEC is Python:
 # msg(type, code, mid, token, [(option, bytes)...], payload), path(p) gives Uri-Path options).
 m() {
-    "$PY" - "$1" <<'EOF'
+    PYTHONPATH="$LIB_DIR" "$PY" - "$1" <<'EOF'
 import sys
-def ext(v):
-    if v < 13: return v, b""
-    if v < 269: return 13, bytes([v - 13])
-    return 14, (v - 269).to_bytes(2, "big")
-def msg(t, code, mid, tok, opts, payload=b""):
-    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
-    prev = 0
-    for num, val in sorted(opts, key=lambda o: o[0]):
-        d, de = ext(num - prev); l, le = ext(len(val))
-        out += bytes([(d << 4) | l]) + de + le + val
-        prev = num
-    if payload: out += b"\xff" + payload
-    return out
-def path(p): return [(11, s.encode()) for s in p.strip("/").split("/")]
+from coap_msg import msg, path
 sys.stdout.write(eval(sys.argv[1]).hex())
 EOF
 }
@@ -260,21 +236,9 @@ ccase crts-block2-past-end 4.00 "${ID1[@]}" -b 1000,64 "$CRTS"
 # certificate is issued.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/csrb.key" \
     -subj "/serialNumber=$S1/CN=pledge" -outform DER -out "$W/csrb.der" 2>/dev/null || fail "openssl req"
-"$PY" - "$W/csrb.der" "$W/seq" <<'EOF2' || fail "block sequence"
+PYTHONPATH="$LIB_DIR" "$PY" - "$W/csrb.der" "$W/seq" <<'EOF2' || fail "block sequence"
 import sys
-def ext(v):
-    if v < 13: return v, b""
-    if v < 269: return 13, bytes([v - 13])
-    return 14, (v - 269).to_bytes(2, "big")
-def msg(t, code, mid, tok, opts, payload=b""):
-    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
-    prev = 0
-    for num, val in opts:
-        d, de = ext(num - prev); l, le = ext(len(val))
-        out += bytes([(d << 4) | l]) + de + le + val
-        prev = num
-    if payload: out += b"\xff" + payload
-    return out
+from coap_msg import msg
 csr = open(sys.argv[1], 'rb').read()
 blocks = [csr[i:i + 64] for i in range(0, len(csr), 64)]
 assert 2 < len(blocks) < 16
@@ -473,22 +437,10 @@ echo "== mutation sweep"
 # Size1 / Request-Tag options. The answers are not checked one by one; the
 # server must keep running, answer a normal request afterwards and log no
 # sanitizer report (checked at the end).
-"$PY" - "$W/mut" <<'EOF2'
+PYTHONPATH="$LIB_DIR" "$PY" - "$W/mut" <<'EOF2'
 import random
+from coap_msg import msg
 rnd = random.Random(8995)
-def ext(v):
-    if v < 13: return v, b""
-    if v < 269: return 13, bytes([v - 13])
-    return 14, (v - 269).to_bytes(2, "big")
-def msg(t, code, mid, tok, opts, payload=b""):
-    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
-    prev = 0
-    for num, val in sorted(opts, key=lambda o: o[0]):
-        d, de = ext(num - prev); l, le = ext(len(val))
-        out += bytes([(d << 4) | l]) + de + le + val
-        prev = num
-    if payload: out += b"\xff" + payload
-    return out
 res = [("brski/rv", 2, 836), ("brski/vs", 2, 60), ("brski/es", 2, 60), ("est/sen", 2, 286),
        ("est/sren", 2, 286), ("est/crts", 1, None), ("est/att", 1, None), ("core", 1, None)]
 with open(__import__("sys").argv[1], "w") as f:

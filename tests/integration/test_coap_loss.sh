@@ -20,20 +20,9 @@ LOSS=20%
 work_dir coaploss
 FAIL_PREFIX="FAIL (setup)"
 
-need_cmd coap-client-openssl libcoap3-bin
-need_cmd sqlite3 sqlite3
 [ -f "$ORACLE" ] || fail "COSE oracle missing: $ORACLE"
-
-pick_ports MPORT:tcp RPORT:tcp CPORT:udp
-D="$W/pki"
-init_pki "$D" --pledges 1
-listen_masa "$D" "$MPORT"
-listen_registrar "$D" "$RPORT" "$CPORT"
-registrar_masa "$D" "https://127.0.0.1:$MPORT"
+coaps_setup 1
 first_pledge "$D"
-
-start_masa "$D/masa.ini" "$W/masa.log"
-start_registrar "$D/registrar.ini" "$W/reg.log" "$CPORT"
 RPID=$REG_PID
 
 URI="coaps://127.0.0.1:$CPORT"

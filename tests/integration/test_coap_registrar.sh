@@ -21,22 +21,10 @@ set -euo pipefail
 ORACLE="$BRSKI_SHARED/oracles/cose_sign1_verify.py"
 work_dir coapreg
 
-need_cmd coap-client-openssl libcoap3-bin
-need_cmd sqlite3 sqlite3
 [ -f "$ORACLE" ] || fail "COSE oracle missing: $ORACLE"
-
-# Free loopback ports: two TCP (MASA, registrar HTTPS) and one UDP (CoAPS).
-pick_ports MPORT:tcp RPORT:tcp CPORT:udp
-D="$W/pki"
-init_pki "$D" --pledges 1
-listen_masa "$D" "$MPORT"
-listen_registrar "$D" "$RPORT" "$CPORT"
-registrar_masa "$D" "https://127.0.0.1:$MPORT"
+coaps_setup 1
 first_pledge "$D"
-
-start_masa "$D/masa.ini" "$W/masa.log"
 MPID=$MASA_PID
-start_registrar "$D/registrar.ini" "$W/reg.log" "$CPORT"
 RPID=$REG_PID
 
 URI="coaps://127.0.0.1:$CPORT"
@@ -194,23 +182,12 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/
     -subj "/serialNumber=$S/CN=pledge" -outform DER -out "$W/csr-dup.der" 2>/dev/null || fail "openssl req dup"
 # conpost PATH FILE CF ACCEPT MID: one CoAP CON POST message (token abcd) on stdout.
 conpost() {
-    "$PY" - "$@" <<'EOF'
+    PYTHONPATH="$LIB_DIR" "$PY" - "$@" <<'EOF'
 import sys
-def opt(delta, val):
-    def nib(x):
-        if x < 13: return x, b''
-        if x < 269: return 13, bytes([x - 13])
-        return 14, (x - 269).to_bytes(2, 'big')
-    d, de = nib(delta); l, le = nib(len(val))
-    return bytes([(d << 4) | l]) + de + le + val
-path, f, cf, acc, mid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-msg = bytes([0x42, 0x02]) + mid.to_bytes(2, 'big') + b'\xab\xcd'
-last = 0
-opts = [(11, p.encode()) for p in path.strip('/').split('/')]
-opts += [(12, cf.to_bytes(2, 'big')), (17, acc.to_bytes(2, 'big'))]
-for num, val in opts:
-    msg += opt(num - last, val); last = num
-sys.stdout.buffer.write(msg + b'\xff' + open(f, 'rb').read())
+from coap_msg import msg, path
+p, f, cf, acc, mid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+opts = path(p) + [(12, cf.to_bytes(2, 'big')), (17, acc.to_bytes(2, 'big'))]
+sys.stdout.buffer.write(msg(0, 0x02, mid, b'\xab\xcd', opts, open(f, 'rb').read()))
 EOF
 }
 conpost /.well-known/est/sen "$W/csr-dup.der" 286 287 4660 >"$W/dup.bin" # MID 0x1234
