@@ -2,14 +2,13 @@
 # brski-certs audit over a demo PKI: EE counts per anchor, depth and whether
 # it is locked, algorithms per level, key files and their permissions.
 set -u
-CERTS="$BRSKI_BIN/certs/brski-certs"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-"$CERTS" init --dir "$T/pki" --levels 3 --pledges 2 >/dev/null 2>&1 || { echo "init failed"; exit 1; }
-chmod 0644 "$T/pki/domain/registrar.key"
-"$CERTS" audit --dir "$T/pki" --json >"$T/audit.json" || { echo "audit failed"; exit 1; }
-"$CERTS" audit --dir "$T/pki" >"$T/audit.txt" || { echo "audit (text) failed"; exit 1; }
-/usr/bin/python3 - "$T/audit.json" "$T/audit.txt" <<'PY'
+. "$(dirname "$0")/lib.sh"
+work_dir certs-audit
+"$CERTS" init --dir "$W/pki" --levels 3 --pledges 2 >/dev/null 2>&1 || { echo "init failed"; exit 1; }
+chmod 0644 "$W/pki/domain/registrar.key"
+"$CERTS" audit --dir "$W/pki" --json >"$W/audit.json" || { echo "audit failed"; exit 1; }
+"$CERTS" audit --dir "$W/pki" >"$W/audit.txt" || { echo "audit (text) failed"; exit 1; }
+/usr/bin/python3 - "$W/audit.json" "$W/audit.txt" <<'PY'
 import json, sys
 rep = json.load(open(sys.argv[1]))
 txt = open(sys.argv[2]).read()
@@ -39,6 +38,6 @@ check("text names locked/not locked", "not locked" in txt and ", locked" in txt)
 sys.exit(1 if fails else 0)
 PY
 rc=$?
-"$CERTS" audit --dir "$T/none" >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL missing dir"; rc=1; }
+"$CERTS" audit --dir "$W/none" >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL missing dir"; rc=1; }
 "$CERTS" audit >/dev/null 2>&1; [ $? = 2 ] || { echo "FAIL usage"; rc=1; }
 exit $rc

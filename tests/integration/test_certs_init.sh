@@ -3,14 +3,8 @@
 # extensions, keeps keys 0600 and rejects bad arguments cleanly.
 set -euo pipefail
 
-CERTS="$BRSKI_BIN/certs/brski-certs"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/brski-init-XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/lib.sh"
+work_dir init
 
 # verify_pki DIR LEVELS NPLEDGES
 verify_pki() {
@@ -31,8 +25,8 @@ verify_pki() {
             >/dev/null || fail "IDevID $serial does not verify against the root"
         # Without the intermediate a 3-level IDevID must not verify.
         if [ "$levels" = 3 ]; then
-            if openssl x509 -in "$p/idevid.crt" -out "$WORK/leaf.pem" &&
-                openssl verify -CAfile "$d/manufacturer/root.crt" "$WORK/leaf.pem" \
+            if openssl x509 -in "$p/idevid.crt" -out "$W/leaf.pem" &&
+                openssl verify -CAfile "$d/manufacturer/root.crt" "$W/leaf.pem" \
                     >/dev/null 2>&1; then
                 fail "3-level IDevID verified without its intermediate"
             fi
@@ -104,59 +98,59 @@ verify_pki() {
 
 "$CERTS" init --help | grep -q -- "--levels" || fail "init --help"
 
-"$CERTS" init --dir "$WORK/p256" --pledges 2 >/dev/null
-verify_pki "$WORK/p256" 2 2
-openssl x509 -in "$WORK/p256/manufacturer/root.crt" -noout -text |
+"$CERTS" init --dir "$W/p256" --pledges 2 >/dev/null
+verify_pki "$W/p256" 2 2
+openssl x509 -in "$W/p256/manufacturer/root.crt" -noout -text |
     grep -q "ecdsa-with-SHA256" || fail "p256 root algorithm"
 
-"$CERTS" init --dir "$WORK/p256l3" --alg p256 --levels 3 >/dev/null
-verify_pki "$WORK/p256l3" 3 1
+"$CERTS" init --dir "$W/p256l3" --alg p256 --levels 3 >/dev/null
+verify_pki "$W/p256l3" 3 1
 
-"$CERTS" init --dir "$WORK/p384" --alg p384 --levels 3 >/dev/null
-verify_pki "$WORK/p384" 3 1
-openssl x509 -in "$WORK/p384/domain/ca.crt" -noout -text | grep -q "ecdsa-with-SHA384" ||
+"$CERTS" init --dir "$W/p384" --alg p384 --levels 3 >/dev/null
+verify_pki "$W/p384" 3 1
+openssl x509 -in "$W/p384/domain/ca.crt" -noout -text | grep -q "ecdsa-with-SHA384" ||
     fail "p384 signature algorithm"
 
-"$CERTS" init --dir "$WORK/ed" --alg ed25519 >/dev/null
-verify_pki "$WORK/ed" 2 1
-openssl x509 -in "$WORK/ed/domain/registrar.crt" -noout -text | grep -q "ED25519" ||
+"$CERTS" init --dir "$W/ed" --alg ed25519 >/dev/null
+verify_pki "$W/ed" 2 1
+openssl x509 -in "$W/ed/domain/registrar.crt" -noout -text | grep -q "ED25519" ||
     fail "ed25519 key"
 
-"$CERTS" init --dir "$WORK/rsa" --alg rsa3072 --levels 3 >/dev/null
-verify_pki "$WORK/rsa" 3 1
-openssl x509 -in "$WORK/rsa/domain/ca.crt" -noout -text | grep -q "Public-Key: (3072 bit)" ||
+"$CERTS" init --dir "$W/rsa" --alg rsa3072 --levels 3 >/dev/null
+verify_pki "$W/rsa" 3 1
+openssl x509 -in "$W/rsa/domain/ca.crt" -noout -text | grep -q "Public-Key: (3072 bit)" ||
     fail "rsa3072 key size"
 
 # An existing PKI is not overwritten without --force.
 set +e
-"$CERTS" init --dir "$WORK/p256" 2>"$WORK/err"
+"$CERTS" init --dir "$W/p256" 2>"$W/err"
 rc=$?
 set -e
 [ "$rc" = 1 ] || fail "re-init: rc $rc"
-grep -q "already holds a PKI" "$WORK/err" || fail "re-init message"
+grep -q "already holds a PKI" "$W/err" || fail "re-init message"
 
 # expect_error RC PATTERN ARGS...: exit code and a one-line message, no crash.
 expect_error() {
     local want="$1" pattern="$2"
     shift 2
     set +e
-    "$CERTS" init "$@" >/dev/null 2>"$WORK/err"
+    "$CERTS" init "$@" >/dev/null 2>"$W/err"
     local rc=$?
     set -e
-    [ "$rc" = "$want" ] || fail "init $*: rc $rc, want $want ($(cat "$WORK/err"))"
-    grep -q "$pattern" "$WORK/err" || fail "init $*: message lacks '$pattern': $(cat "$WORK/err")"
-    if grep -q "Sanitizer" "$WORK/err"; then
+    [ "$rc" = "$want" ] || fail "init $*: rc $rc, want $want ($(cat "$W/err"))"
+    grep -q "$pattern" "$W/err" || fail "init $*: message lacks '$pattern': $(cat "$W/err")"
+    if grep -q "Sanitizer" "$W/err"; then
         fail "init $*: sanitizer report"
     fi
 }
 
-expect_error 2 "unknown --alg" --dir "$WORK/x" --alg dsa
-expect_error 2 "levels must be 2 or 3" --dir "$WORK/x" --levels 4
+expect_error 2 "unknown --alg" --dir "$W/x" --alg dsa
+expect_error 2 "levels must be 2 or 3" --dir "$W/x" --levels 4
 expect_error 2 "dir is required" --alg p256
 expect_error 2 "needs a value" --dir
-expect_error 2 "pledges must be" --dir "$WORK/x" --pledges 0
-expect_error 2 "unknown option" --dir "$WORK/x" --bogus
-touch "$WORK/file"
-expect_error 1 "cannot create directory" --dir "$WORK/file/sub"
-[ ! -e "$WORK/x" ] || fail "a rejected run created files"
+expect_error 2 "pledges must be" --dir "$W/x" --pledges 0
+expect_error 2 "unknown option" --dir "$W/x" --bogus
+touch "$W/file"
+expect_error 1 "cannot create directory" --dir "$W/file/sub"
+[ ! -e "$W/x" ] || fail "a rejected run created files"
 echo "certs_init: ok"

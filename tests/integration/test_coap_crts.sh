@@ -7,53 +7,25 @@
 # refused without client certificate, clean SIGTERM.
 set -euo pipefail
 
-CERTS="$BRSKI_BIN/certs/brski-certs"
-REG="$BRSKI_BIN/registrar/brski-registrar"
-W="$(mktemp -d "${TMPDIR:-/tmp}/brski-coap-XXXXXX")"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$W"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+work_dir coap
+FAIL_TAIL=20
+COAP_TIMEOUT=20
+COAP_WAIT=5
 
-fail() {
-    echo "FAIL: $*" >&2
-    [ -f "$W/reg.log" ] && tail -n 20 "$W/reg.log" >&2
-    exit 1
-}
-
-command -v coap-client-openssl >/dev/null || fail "coap-client-openssl not installed (libcoap3-bin)"
+need_cmd coap-client-openssl libcoap3-bin
 
 # One free TCP port (HTTPS) and one free UDP port (CoAPS) on loopback.
-read -r RPORT CPORT <<<"$(python3 -c 'import socket
-t=socket.socket(); t.bind(("127.0.0.1",0))
-u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
-print(t.getsockname()[1], u.getsockname()[1])')"
-
-"$CERTS" init --dir "$W/pki" --pledges 1 >/dev/null || fail "brski-certs init"
+pick_ports RPORT:tcp CPORT:udp
 D="$W/pki"
-sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$CPORT/" "$D/registrar.ini"
-grep -q "^listen_coaps = 127.0.0.1:$CPORT" "$D/registrar.ini" || fail "listen_coaps not set"
-P="$(ls -d "$D"/pledges/*/ | head -n 1)"
+init_pki "$D" --pledges 1
+listen_registrar "$D" "$RPORT" "$CPORT"
+first_pledge "$D"
 
-"$REG" serve --config "$D/registrar.ini" >"$W/reg.log" 2>&1 &
-RPID=$!
-PIDS+=("$RPID")
-for _ in $(seq 1 100); do
-    grep -q "CoAPS on port $CPORT" "$W/reg.log" && grep -q "listening on port" "$W/reg.log" && break
-    kill -0 "$RPID" 2>/dev/null || fail "registrar exited"
-    sleep 0.1
-done
-grep -q "CoAPS on port $CPORT" "$W/reg.log" || fail "registrar CoAPS not up"
+start_registrar "$D/registrar.ini" "$W/reg.log" "$CPORT"
+RPID=$REG_PID
 
 URI="coaps://127.0.0.1:$CPORT"
-# coap [args...]: bounded coap-client-openssl run, stdout+stderr to $W/out
-coap() {
-    timeout 20 coap-client-openssl -B 5 "$@" >"$W/out" 2>&1 || true
-}
-
 # 1. crts with the IDevID: DER certs-only holding exactly the domain CA.
 coap -m get -c "$P/idevid.crt" -j "$P/idevid.key" -n -A 281 -o "$W/crts.der" "$URI/.well-known/est/crts"
 [ -s "$W/crts.der" ] || { cat "$W/out" >&2; fail "crts: no payload"; }
@@ -115,11 +87,6 @@ grep -qi 'handshake failure' "$W/out" || { cat "$W/out" >&2; fail "no cert: hand
 grep -q 'peer did not return a certificate' "$W/reg.log" || fail "no cert: registrar did not log the refusal"
 
 # 7. Clean SIGTERM, no sanitizer report.
-kill -TERM "$RPID"
-rc=0
-for _ in $(seq 1 100); do kill -0 "$RPID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$RPID" 2>/dev/null && fail "registrar did not stop on SIGTERM"
-wait "$RPID" || rc=$?
-[ "$rc" = 0 ] || fail "registrar exit status $rc"
+stop_server registrar "$RPID"
 ! grep -q 'Sanitizer' "$W/reg.log" || fail "sanitizer report in registrar log"
 echo "ok: coaps crts, att, block-wise, discovery, 4.04/4.05/4.03, no-cert refusal"

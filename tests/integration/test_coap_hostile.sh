@@ -25,58 +25,17 @@
 # One line per case, then "N passed, N failed"; non-zero exit on any failure.
 set -uo pipefail
 
-CERTS="$BRSKI_BIN/certs/brski-certs"
-MASA="$BRSKI_BIN/masa/brski-masa"
-REG="$BRSKI_BIN/registrar/brski-registrar"
-PLEDGE="$BRSKI_BIN/pledge/brski-pledge"
-PY=/usr/bin/python3
-W="$(mktemp -d "${TMPDIR:-/tmp}/brski-coaphostile-XXXXXX")"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$W"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+work_dir coaphostile
+FAIL_PREFIX="FAIL (setup)"
 
-die() {
-    echo "FAIL (setup): $*" >&2
-    for f in "$W"/masa.log "$W"/reg.log; do [ -f "$f" ] && tail -n 15 "$f" >&2; done
-    exit 1
-}
-
-command -v coap-client-openssl >/dev/null || die "coap-client-openssl not installed (libcoap3-bin)"
-command -v openssl >/dev/null || die "openssl not installed"
-command -v sqlite3 >/dev/null || die "sqlite3 not installed"
-
-read -r MPORT RPORT CPORT <<<"$("$PY" -c 'import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(); b.bind(("127.0.0.1",0))
-u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])')"
-
-"$CERTS" init --dir "$W/pki" --pledges 2 >/dev/null || die "brski-certs init"
-D="$W/pki"
-sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
-sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$CPORT/" "$D/registrar.ini"
-sed -i "s|^enroll_policy = .*|&\nmasa_url = https://127.0.0.1:$MPORT|" "$D/registrar.ini"
+need_cmd openssl openssl
+coaps_setup 2
+RPID=$REG_PID
 mapfile -t PL < <(ls -d "$D"/pledges/*/ | sed 's|/$||')
-[ "${#PL[@]}" = 2 ] || die "expected 2 pledges"
+[ "${#PL[@]}" = 2 ] || fail "expected 2 pledges"
 P1="${PL[0]}" P2="${PL[1]}"
 S1="$(basename "$P1")"
-
-"$MASA" serve --config "$D/masa.ini" >"$W/masa.log" 2>&1 &
-PIDS+=("$!")
-"$REG" serve --config "$D/registrar.ini" >"$W/reg.log" 2>&1 &
-RPID=$!
-PIDS+=("$RPID")
-for _ in $(seq 1 100); do
-    grep -q "CoAPS on port $CPORT" "$W/reg.log" && grep -q "listening on port" "$W/masa.log" && break
-    kill -0 "$RPID" 2>/dev/null || die "registrar exited"
-    sleep 0.1
-done
-grep -q "CoAPS on port $CPORT" "$W/reg.log" || die "registrar CoAPS not up"
-grep -q "listening on port" "$W/masa.log" || die "MASA not up"
 
 URI="coaps://127.0.0.1:$CPORT"
 RV="$URI/.well-known/brski/rv"
@@ -151,22 +110,9 @@ EOF
 # m SPEC: hex of a CoAP message built by tests' small encoder (SPEC is Python:
 # msg(type, code, mid, token, [(option, bytes)...], payload), path(p) gives Uri-Path options).
 m() {
-    "$PY" - "$1" <<'EOF'
+    PYTHONPATH="$LIB_DIR" "$PY" - "$1" <<'EOF'
 import sys
-def ext(v):
-    if v < 13: return v, b""
-    if v < 269: return 13, bytes([v - 13])
-    return 14, (v - 269).to_bytes(2, "big")
-def msg(t, code, mid, tok, opts, payload=b""):
-    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
-    prev = 0
-    for num, val in sorted(opts, key=lambda o: o[0]):
-        d, de = ext(num - prev); l, le = ext(len(val))
-        out += bytes([(d << 4) | l]) + de + le + val
-        prev = num
-    if payload: out += b"\xff" + payload
-    return out
-def path(p): return [(11, s.encode()) for s in p.strip("/").split("/")]
+from coap_msg import msg, path
 sys.stdout.write(eval(sys.argv[1]).hex())
 EOF
 }
@@ -177,14 +123,12 @@ alive() { # NAME: the registrar process is still there
 
 # ---------------------------------------------------------------- inputs
 newpvr() { # OUT [make-pvr args for pledge dir P]: a fresh COSE PVR of pledge P1 (or $2)
-    local p="${2:-$P1}"
-    "$PLEDGE" make-pvr --cert "$p/idevid.crt" --key "$p/idevid.key" \
-        --registrar-cert "$D/domain/registrar.crt" --format cose --out "$1" >/dev/null || die "make-pvr"
+    make_pvr "${2:-$P1}" "$1" cose >/dev/null || fail "make-pvr"
 }
 # repvr IN OUT KEY op=value...: re-signs a COSE PVR (ES256) after changing it
 # (nonce=long, serial=S, tamper=1) with python3-cryptography.
 repvr() {
-    "$PY" - "$@" <<'EOF' || die "repvr"
+    "$PY" - "$@" <<'EOF' || fail "repvr"
 import sys, cbor2
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
@@ -219,27 +163,26 @@ printf '\xa2\x67version\x01' >"$W/trunc.cbor"
 "$PY" -c 'import cbor2,sys;sys.stdout.buffer.write(cbor2.dumps({"version":1,"status":"yes"}))' >"$W/badtype.cbor"
 "$PY" -c 'import cbor2,sys;sys.stdout.buffer.write(cbor2.dumps({"version":1,"status":True}))' >"$W/vs.cbor"
 head -c 200 "$W/pvr.cose" >"$W/pvr-trunc.cose"
-"$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
-    --registrar-cert "$D/domain/registrar.crt" --format cms --out "$W/pvr.cms" >/dev/null || die "make-pvr cms"
+make_pvr "$P1" "$W/pvr.cms" cms >/dev/null || fail "make-pvr cms"
 newpvr "$W/p-sig.cose"; repvr "$W/p-sig.cose" "$W/pvr-badsig.cose" "$P1/idevid.key" tamper=1
 newpvr "$W/p-key.cose"; repvr "$W/p-key.cose" "$W/pvr-otherkey.cose" "$P2/idevid.key"
 newpvr "$W/pvr-p2.cose" "$P2"
 newpvr "$W/p-ser.cose"; repvr "$W/p-ser.cose" "$W/pvr-serial.cose" "$P1/idevid.key" serial=00-00-00-00-00-99
 newpvr "$W/p-non.cose"; repvr "$W/p-non.cose" "$W/pvr-nonce.cose" "$P1/idevid.key" nonce=200
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/csr.key" \
-    -subj "/serialNumber=$S1/CN=pledge" -outform DER -out "$W/csr.der" 2>/dev/null || die "openssl req"
+    -subj "/serialNumber=$S1/CN=pledge" -outform DER -out "$W/csr.der" 2>/dev/null || fail "openssl req"
 "$PY" -c 'import sys;d=bytearray(open(sys.argv[1],"rb").read());d[-3]^=0x55;sys.stdout.buffer.write(d)' \
     "$W/csr.der" >"$W/csr-badsig.der"
-openssl req -inform DER -in "$W/csr.der" -outform PEM -out "$W/csr.pem" 2>/dev/null || die "csr pem"
+openssl req -inform DER -in "$W/csr.der" -outform PEM -out "$W/csr.pem" 2>/dev/null || fail "csr pem"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/o.key" \
-    -out "$W/o.crt" -subj "/serialNumber=$S1/CN=stranger" -days 2 2>/dev/null || die "openssl req x509"
+    -out "$W/o.crt" -subj "/serialNumber=$S1/CN=stranger" -days 2 2>/dev/null || fail "openssl req x509"
 FOREIGN=(-c "$W/o.crt" -j "$W/o.key" -n)
 
 # P1 gets a voucher first: /sen answers 4.03 to a pledge without one (RFC 8995
 # 5.9.2), and the CSR cases below must reach the CSR checks.
 newpvr "$W/setup.cose"
 timeout 40 coap-client-openssl -B 20 "${ID1[@]}" -m post -t 836 -f "$W/setup.cose" -o "$W/setup.voucher" "$RV" >"$W/out" 2>&1
-[ -s "$W/setup.voucher" ] || { cat "$W/out" >&2; die "no voucher for the first pledge"; }
+[ -s "$W/setup.voucher" ] || { cat "$W/out" >&2; fail "no voucher for the first pledge"; }
 
 echo "== paths and methods"
 ccase unknown-path 4.04 "${ID1[@]}" "$URI/.well-known/est/nosuch"
@@ -292,22 +235,10 @@ ccase crts-block2-past-end 4.00 "${ID1[@]}" -b 1000,64 "$CRTS"
 # the repeated ones too; the repeated last block gets the same 2.04 again; one
 # certificate is issued.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/csrb.key" \
-    -subj "/serialNumber=$S1/CN=pledge" -outform DER -out "$W/csrb.der" 2>/dev/null || die "openssl req"
-"$PY" - "$W/csrb.der" "$W/seq" <<'EOF2' || die "block sequence"
+    -subj "/serialNumber=$S1/CN=pledge" -outform DER -out "$W/csrb.der" 2>/dev/null || fail "openssl req"
+PYTHONPATH="$LIB_DIR" "$PY" - "$W/csrb.der" "$W/seq" <<'EOF2' || fail "block sequence"
 import sys
-def ext(v):
-    if v < 13: return v, b""
-    if v < 269: return 13, bytes([v - 13])
-    return 14, (v - 269).to_bytes(2, "big")
-def msg(t, code, mid, tok, opts, payload=b""):
-    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
-    prev = 0
-    for num, val in opts:
-        d, de = ext(num - prev); l, le = ext(len(val))
-        out += bytes([(d << 4) | l]) + de + le + val
-        prev = num
-    if payload: out += b"\xff" + payload
-    return out
+from coap_msg import msg
 csr = open(sys.argv[1], 'rb').read()
 blocks = [csr[i:i + 64] for i in range(0, len(csr), 64)]
 assert 2 < len(blocks) < 16
@@ -506,22 +437,10 @@ echo "== mutation sweep"
 # Size1 / Request-Tag options. The answers are not checked one by one; the
 # server must keep running, answer a normal request afterwards and log no
 # sanitizer report (checked at the end).
-"$PY" - "$W/mut" <<'EOF2'
+PYTHONPATH="$LIB_DIR" "$PY" - "$W/mut" <<'EOF2'
 import random
+from coap_msg import msg
 rnd = random.Random(8995)
-def ext(v):
-    if v < 13: return v, b""
-    if v < 269: return 13, bytes([v - 13])
-    return 14, (v - 269).to_bytes(2, "big")
-def msg(t, code, mid, tok, opts, payload=b""):
-    out = bytes([0x40 | (t << 4) | len(tok), code]) + mid.to_bytes(2, "big") + tok
-    prev = 0
-    for num, val in sorted(opts, key=lambda o: o[0]):
-        d, de = ext(num - prev); l, le = ext(len(val))
-        out += bytes([(d << 4) | l]) + de + le + val
-        prev = num
-    if payload: out += b"\xff" + payload
-    return out
 res = [("brski/rv", 2, 836), ("brski/vs", 2, 60), ("brski/es", 2, 60), ("est/sen", 2, 286),
        ("est/sren", 2, 286), ("est/crts", 1, None), ("est/att", 1, None), ("core", 1, None)]
 with open(__import__("sys").argv[1], "w") as f:
@@ -592,8 +511,7 @@ for k in $(seq 1 24); do
     CLIENTS+=("$!")
 done
 for k in $(seq 1 6); do
-    "$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" --registrar-cert "$D/domain/registrar.crt" \
-        --format cose --out "$W/parv$k.cose" | sed -n 's/^nonce: //p' >"$W/parv$k.nonce"
+    make_pvr "$P1" "$W/parv$k.cose" cose | sed -n 's/^nonce: //p' >"$W/parv$k.nonce"
     timeout 60 coap-client-openssl -B 40 "${ID1[@]}" -m post -t 836 -f "$W/parv$k.cose" \
         -o "$W/parv$k.voucher" "$RV" >/dev/null 2>&1 &
     CLIENTS+=("$!")
@@ -617,11 +535,7 @@ echo "== MASA that never answers (second registrar)"
 # once -> 16 wait for the 10 s MASA timeout and get 5.04 (RFC 7252 5.9.2.5,
 # gateway timeout), one gets 5.03 with Max-Age (RFC 9148 4.7); /crts is served
 # meanwhile.
-read -r HPORT RPORT2 CPORT2 <<<"$("$PY" -c 'import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(); b.bind(("127.0.0.1",0))
-u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])')"
+pick_ports HPORT:tcp RPORT2:tcp CPORT2:udp
 "$PY" -c 'import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
@@ -640,12 +554,7 @@ sed -e "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT2/" -e "s/^listen_co
 "$REG" serve --config "$D/registrar-bh.ini" >"$W/reg-bh.log" 2>&1 &
 RPID2=$!
 PIDS+=("$RPID2")
-for _ in $(seq 1 100); do
-    grep -q "CoAPS on port $CPORT2" "$W/reg-bh.log" && break
-    kill -0 "$RPID2" 2>/dev/null || break
-    sleep 0.1
-done
-if grep -q "CoAPS on port $CPORT2" "$W/reg-bh.log"; then
+if await_log "$RPID2" "$W/reg-bh.log" "CoAPS on port $CPORT2"; then
     RV2="coaps://127.0.0.1:$CPORT2/.well-known/brski/rv"
     CLIENTS=()
     for k in $(seq 1 17); do
@@ -679,8 +588,7 @@ if grep -q "CoAPS on port $CPORT2" "$W/reg-bh.log"; then
     result rv-17-with-silent-masa "16x5.04+1x5.03" "${n504}x5.04+${n503}x5.03${other:+ +$other}"
     alive2() { if kill -0 "$RPID2" 2>/dev/null; then echo running; else echo exited; fi; }
     result alive-after-silent-masa running "$(alive2)"
-    kill -TERM "$RPID2"
-    for _ in $(seq 1 100); do kill -0 "$RPID2" 2>/dev/null || break; sleep 0.1; done
+    term_wait "$RPID2" || true
     rc=0
     wait "$RPID2" || rc=$?
     result second-registrar-exit-status 0 "$rc"
@@ -697,8 +605,7 @@ if openssl pkcs7 -inform DER -print_certs -in "$W/crts.der" 2>/dev/null | openss
 else
     result crts-after-abuse domain-CA "$(head -c 40 "$W/out" | tr -c '[:print:]' '.')"
 fi
-NONCE="$("$PLEDGE" make-pvr --cert "$P1/idevid.crt" --key "$P1/idevid.key" \
-    --registrar-cert "$D/domain/registrar.crt" --format cose --out "$W/final.cose" | sed -n 's/^nonce: //p')"
+NONCE="$(make_pvr "$P1" "$W/final.cose" cose | sed -n 's/^nonce: //p')"
 rm -f "$W/voucher.cose"
 timeout 40 coap-client-openssl -B 20 "${ID1[@]}" -m post -t 836 -A 836 -b 64 -f "$W/final.cose" \
     -o "$W/voucher.cose" "$RV" >"$W/out" 2>&1
@@ -709,9 +616,7 @@ else
     result voucher-after-abuse verified "$(head -c 60 "$W/out" "$W/vv.err" 2>/dev/null | tr -c '[:print:]' '.')"
 fi
 
-kill -TERM "$RPID"
-for _ in $(seq 1 100); do kill -0 "$RPID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$RPID" 2>/dev/null; then result sigterm-stop stopped running; else
+if ! term_wait "$RPID"; then result sigterm-stop stopped running; else
     rc=0
     wait "$RPID" || rc=$?
     result sigterm-exit-status 0 "$rc"

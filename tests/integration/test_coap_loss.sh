@@ -12,75 +12,30 @@
 # timeout. Prints one line per request and "N passed, N failed".
 set -uo pipefail
 
-CERTS="$BRSKI_BIN/certs/brski-certs"
-MASA="$BRSKI_BIN/masa/brski-masa"
-REG="$BRSKI_BIN/registrar/brski-registrar"
-PLEDGE="$BRSKI_BIN/pledge/brski-pledge"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
 ORACLE="$BRSKI_SHARED/oracles/cose_sign1_verify.py"
 N=20
 PAR=4
 LOSS=20%
-W="$(mktemp -d "${TMPDIR:-/tmp}/brski-coaploss-XXXXXX")"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$W"
-}
-trap cleanup EXIT
+work_dir coaploss
+FAIL_PREFIX="FAIL (setup)"
 
-die() {
-    echo "FAIL (setup): $*" >&2
-    for f in "$W"/masa.log "$W"/reg.log; do [ -f "$f" ] && tail -n 15 "$f" >&2; done
-    exit 1
-}
-
-command -v coap-client-openssl >/dev/null || die "coap-client-openssl not installed (libcoap3-bin)"
-command -v sqlite3 >/dev/null || die "sqlite3 not installed"
-[ -f "$ORACLE" ] || die "COSE oracle missing: $ORACLE"
-
-read -r MPORT RPORT CPORT <<<"$("$PY" -c 'import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(); b.bind(("127.0.0.1",0))
-u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])')"
-
-"$CERTS" init --dir "$W/pki" --pledges 1 >/dev/null || die "brski-certs init"
-D="$W/pki"
-sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
-sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$CPORT/" "$D/registrar.ini"
-sed -i "s|^enroll_policy = .*|&\nmasa_url = https://127.0.0.1:$MPORT|" "$D/registrar.ini"
-P="$(ls -d "$D"/pledges/*/ | head -n 1)"
-P="${P%/}"
-S="$(basename "$P")"
-
-"$MASA" serve --config "$D/masa.ini" >"$W/masa.log" 2>&1 &
-PIDS+=("$!")
-"$REG" serve --config "$D/registrar.ini" >"$W/reg.log" 2>&1 &
-RPID=$!
-PIDS+=("$RPID")
-for _ in $(seq 1 100); do
-    grep -q "CoAPS on port $CPORT" "$W/reg.log" && grep -q "listening on port" "$W/masa.log" && break
-    kill -0 "$RPID" 2>/dev/null || die "registrar exited"
-    sleep 0.1
-done
-grep -q "CoAPS on port $CPORT" "$W/reg.log" || die "registrar CoAPS not up"
-grep -q "listening on port" "$W/masa.log" || die "MASA not up"
+[ -f "$ORACLE" ] || fail "COSE oracle missing: $ORACLE"
+coaps_setup 1
+first_pledge "$D"
+RPID=$REG_PID
 
 URI="coaps://127.0.0.1:$CPORT"
 ID=(-c "$P/idevid.crt" -j "$P/idevid.key" -n)
 
 # The PVRs up front, one fresh nonce each.
 for i in $(seq 1 "$N"); do
-    "$PLEDGE" make-pvr --cert "$P/idevid.crt" --key "$P/idevid.key" \
-        --registrar-cert "$D/domain/registrar.crt" --format cose --out "$W/pvr$i.cose" >"$W/pvr$i.txt" ||
-        die "make-pvr $i"
+    make_pvr "$P" "$W/pvr$i.cose" cose >"$W/pvr$i.txt" || fail "make-pvr $i"
     sed -n 's/^nonce: //p' "$W/pvr$i.txt" >"$W/nonce$i"
-    [ -s "$W/nonce$i" ] || die "make-pvr $i printed no nonce"
+    [ -s "$W/nonce$i" ] || fail "make-pvr $i printed no nonce"
 done
 PSIZE="$(stat -c %s "$W/pvr1.cose")"
-[ "$PSIZE" -gt 64 ] || die "PVR of $PSIZE bytes would not be block-wise"
+[ "$PSIZE" -gt 64 ] || fail "PVR of $PSIZE bytes would not be block-wise"
 
 # one_rv I: a lossy block-wise voucher request; writes "ok SECONDS" or
 # "fail SECONDS why" to $W/res$i.
@@ -140,7 +95,7 @@ if [ "$n" = "$N" ]; then PASS=$((PASS + 1)); echo "PASS registrar stored $n vouc
 
 # Lossy block-wise GET /crts: identical to the lossless bytes.
 timeout 30 coap-client-openssl -B 20 "${ID[@]}" -o "$W/crts.der" "$URI/.well-known/est/crts" >"$W/out" 2>&1
-openssl pkcs7 -inform DER -print_certs -in "$W/crts.der" >/dev/null 2>&1 || die "lossless crts not certs-only"
+openssl pkcs7 -inform DER -print_certs -in "$W/crts.der" >/dev/null 2>&1 || fail "lossless crts not certs-only"
 for i in 1 2 3 4 5; do
     rm -f "$W/crts-l$i.der"
     timeout 150 coap-client-openssl -B 120 -l "$LOSS" -b 64 "${ID[@]}" -o "$W/crts-l$i.der" \
@@ -152,9 +107,7 @@ for i in 1 2 3 4 5; do
     fi
 done
 
-kill -TERM "$RPID"
-for _ in $(seq 1 100); do kill -0 "$RPID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$RPID" 2>/dev/null; then FAILS=$((FAILS + 1)); echo "FAIL registrar did not stop on SIGTERM"; fi
+if ! term_wait "$RPID"; then FAILS=$((FAILS + 1)); echo "FAIL registrar did not stop on SIGTERM"; fi
 if grep -qE 'Sanitizer|runtime error' "$W/reg.log" "$W/masa.log"; then
     FAILS=$((FAILS + 1)); echo "FAIL sanitizer report"; grep -hE -A5 'Sanitizer|runtime error' "$W/reg.log" "$W/masa.log" | head -n 30
 fi

@@ -17,75 +17,21 @@
 #  discovery lists the rt values; Content-Format / Accept errors 4.15 / 4.06.
 set -euo pipefail
 
-CERTS="$BRSKI_BIN/certs/brski-certs"
-MASA="$BRSKI_BIN/masa/brski-masa"
-REG="$BRSKI_BIN/registrar/brski-registrar"
-PLEDGE="$BRSKI_BIN/pledge/brski-pledge"
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
 ORACLE="$BRSKI_SHARED/oracles/cose_sign1_verify.py"
-W="$(mktemp -d "${TMPDIR:-/tmp}/brski-coapreg-XXXXXX")"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$W"
-}
-trap cleanup EXIT
+work_dir coapreg
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$W"/masa.log "$W"/reg.log; do [ -f "$f" ] && tail -n 15 "$f" >&2; done
-    exit 1
-}
-
-command -v coap-client-openssl >/dev/null || fail "coap-client-openssl not installed (libcoap3-bin)"
-command -v sqlite3 >/dev/null || fail "sqlite3 not installed"
 [ -f "$ORACLE" ] || fail "COSE oracle missing: $ORACLE"
-
-# Free loopback ports: two TCP (MASA, registrar HTTPS) and one UDP (CoAPS).
-read -r MPORT RPORT CPORT <<<"$(python3 -c 'import socket
-a=socket.socket(); a.bind(("127.0.0.1",0))
-b=socket.socket(); b.bind(("127.0.0.1",0))
-u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])')"
-
-"$CERTS" init --dir "$W/pki" --pledges 1 >/dev/null || fail "brski-certs init"
-D="$W/pki"
-sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/; /^listen_coaps/d" "$D/masa.ini"
-sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$CPORT/" "$D/registrar.ini"
-# The IDevID MASA URL names the default port; point the registrar at ours.
-sed -i "s|^enroll_policy = .*|&\nmasa_url = https://127.0.0.1:$MPORT|" "$D/registrar.ini"
-grep -q "^listen_coaps = 127.0.0.1:$CPORT" "$D/registrar.ini" || fail "listen_coaps not set"
-P="$(ls -d "$D"/pledges/*/ | head -n 1)"
-P="${P%/}"
-S="$(basename "$P")"
-
-"$MASA" serve --config "$D/masa.ini" >"$W/masa.log" 2>&1 &
-MPID=$!
-PIDS+=("$MPID")
-"$REG" serve --config "$D/registrar.ini" >"$W/reg.log" 2>&1 &
-RPID=$!
-PIDS+=("$RPID")
-for _ in $(seq 1 100); do
-    grep -q "CoAPS on port $CPORT" "$W/reg.log" && grep -q "listening on port" "$W/reg.log" &&
-        grep -q "listening on port" "$W/masa.log" && break
-    kill -0 "$RPID" 2>/dev/null || fail "registrar exited"
-    sleep 0.1
-done
-grep -q "CoAPS on port $CPORT" "$W/reg.log" || fail "registrar CoAPS not up"
-grep -q "listening on port" "$W/masa.log" || fail "MASA not up"
+coaps_setup 1
+first_pledge "$D"
+MPID=$MASA_PID
+RPID=$REG_PID
 
 URI="coaps://127.0.0.1:$CPORT"
 ID=(-c "$P/idevid.crt" -j "$P/idevid.key" -n)
-# coap [args...]: bounded coap-client-openssl run, stdout+stderr to $W/out
-coap() {
-    timeout 30 coap-client-openssl -B 20 "$@" >"$W/out" 2>&1 || true
-}
 
 # ---- (a) voucher over /rv ----
-"$PLEDGE" make-pvr --cert "$P/idevid.crt" --key "$P/idevid.key" \
-    --registrar-cert "$D/domain/registrar.crt" --format cose --out "$W/pvr.cose" >"$W/pvr.txt" ||
-    fail "make-pvr"
+make_pvr "$P" "$W/pvr.cose" cose >"$W/pvr.txt" || fail "make-pvr"
 NONCE="$(sed -n 's/^nonce: //p' "$W/pvr.txt")"
 [ -n "$NONCE" ] || fail "make-pvr printed no nonce"
 coap -m post "${ID[@]}" -t 836 -A 836 -f "$W/pvr.cose" -o "$W/voucher.cose" "$URI/.well-known/brski/rv"
@@ -195,7 +141,7 @@ grep -q '4\.\|5\.' "$W/out" && { cat "$W/out" >&2; fail "es: error"; }
 [ "$(sqlite3 "$D/registrar.db" "SELECT ok||':'||reason FROM statuses WHERE serial='$S' AND kind='enroll'")" = "0:disk full" ] ||
     fail "es: status not recorded"
 # -v 7 shows the response code of a successful request: 2.04.
-timeout 30 coap-client-openssl -B 20 -v 7 -m post "${ID[@]}" -t 60 -f "$W/vs.cbor" "$URI/.well-known/brski/vs" >"$W/out" 2>&1 || true
+coap -v 7 -m post "${ID[@]}" -t 60 -f "$W/vs.cbor" "$URI/.well-known/brski/vs"
 grep -q '2\.04' "$W/out" || { tail -n 20 "$W/out" >&2; fail "vs: expected 2.04"; }
 printf '\xa2\x67version\x01' >"$W/bad.cbor" # map of 2 with one entry: truncated
 coap -m post "${ID[@]}" -t 60 -f "$W/bad.cbor" "$URI/.well-known/brski/vs"
@@ -236,23 +182,12 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/
     -subj "/serialNumber=$S/CN=pledge" -outform DER -out "$W/csr-dup.der" 2>/dev/null || fail "openssl req dup"
 # conpost PATH FILE CF ACCEPT MID: one CoAP CON POST message (token abcd) on stdout.
 conpost() {
-    "$PY" - "$@" <<'EOF'
+    PYTHONPATH="$LIB_DIR" "$PY" - "$@" <<'EOF'
 import sys
-def opt(delta, val):
-    def nib(x):
-        if x < 13: return x, b''
-        if x < 269: return 13, bytes([x - 13])
-        return 14, (x - 269).to_bytes(2, 'big')
-    d, de = nib(delta); l, le = nib(len(val))
-    return bytes([(d << 4) | l]) + de + le + val
-path, f, cf, acc, mid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-msg = bytes([0x42, 0x02]) + mid.to_bytes(2, 'big') + b'\xab\xcd'
-last = 0
-opts = [(11, p.encode()) for p in path.strip('/').split('/')]
-opts += [(12, cf.to_bytes(2, 'big')), (17, acc.to_bytes(2, 'big'))]
-for num, val in opts:
-    msg += opt(num - last, val); last = num
-sys.stdout.buffer.write(msg + b'\xff' + open(f, 'rb').read())
+from coap_msg import msg, path
+p, f, cf, acc, mid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+opts = path(p) + [(12, cf.to_bytes(2, 'big')), (17, acc.to_bytes(2, 'big'))]
+sys.stdout.buffer.write(msg(0, 0x02, mid, b'\xab\xcd', opts, open(f, 'rb').read()))
 EOF
 }
 conpost /.well-known/est/sen "$W/csr-dup.der" 286 287 4660 >"$W/dup.bin" # MID 0x1234
@@ -274,8 +209,7 @@ EOF
 # once, the voucher later in a CON. With the MASA stopped, a retransmission is only
 # acknowledged again; after the answer, a late duplicate gets the same voucher
 # piggybacked; the MASA is asked once.
-"$PLEDGE" make-pvr --cert "$P/idevid.crt" --key "$P/idevid.key" \
-    --registrar-cert "$D/domain/registrar.crt" --format cose --out "$W/pvr-dup.cose" >/dev/null || fail "make-pvr dup"
+make_pvr "$P" "$W/pvr-dup.cose" cose >/dev/null || fail "make-pvr dup"
 conpost /.well-known/brski/rv "$W/pvr-dup.cose" 836 836 8738 >"$W/rvdup.bin" # MID 0x2222
 before="$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")"
 kill -STOP "$MPID"
@@ -333,8 +267,7 @@ open(out, 'wb').write(cbor2.dumps(cbor2.CBORTag(18, [prot, {32: bag}, payload, s
 EOF
 }
 newpvr() {
-    "$PLEDGE" make-pvr --cert "$P/idevid.crt" --key "$P/idevid.key" \
-        --registrar-cert "$D/domain/registrar.crt" --format cose --out "$1" >/dev/null || fail "make-pvr"
+    make_pvr "$P" "$1" cose >/dev/null || fail "make-pvr"
 }
 MURL="https://127.0.0.1:$MPORT/.well-known/brski"
 CTC="Content-Type: application/voucher+cose"
@@ -390,11 +323,6 @@ mpost 200 "requestauditlog with COSE" "$W/r1.cose" -H "$CTC" "$MURL/requestaudit
     fail "audit log: expected the 6 vouchers issued so far"
 
 # Clean SIGTERM, no sanitizer report.
-kill -TERM "$RPID"
-for _ in $(seq 1 100); do kill -0 "$RPID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$RPID" 2>/dev/null && fail "registrar did not stop on SIGTERM"
-rc=0
-wait "$RPID" || rc=$?
-[ "$rc" = 0 ] || fail "registrar exit status $rc"
+stop_server registrar "$RPID"
 ! grep -q 'Sanitizer' "$W/reg.log" "$W/masa.log" || fail "sanitizer report"
 echo "ok: cBRSKI rv (COSE voucher, x5bag stripped, replay refused), sen/sren, vs/es, crts 281/287/62, discovery"

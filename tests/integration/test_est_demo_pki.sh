@@ -4,17 +4,12 @@
 # (subject serialNumber = the IDevID's), and OpenSSL verifies the result
 # against the domain CA. Covers P-256 with 2 levels and Ed25519 with 3.
 set -euo pipefail
-CERTS="$BRSKI_BIN/certs/brski-certs"
+. "$(dirname "$0")/lib.sh"
 TOOL="$BRSKI_BIN/tests/tools/est_tool"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/brski-est-XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+work_dir est
 
 run() {
-    local alg="$1" levels="$2" keyalg="$3" d="$WORK/$1"
+    local alg="$1" levels="$2" keyalg="$3" d="$W/$1"
     "$CERTS" init --dir "$d" --alg "$alg" --levels "$levels" --pledges 2 >/dev/null
     # /cacerts: the domain CA as certs-only, read back by OpenSSL.
     "$TOOL" certs-only --base64 "$d/cacerts.b64" "$d/domain/ca.crt"

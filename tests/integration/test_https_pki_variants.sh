@@ -5,39 +5,9 @@
 # verify-voucher and OpenSSL accept, then an LDevID from simpleenroll.
 set -euo pipefail
 
-CERTS="$BRSKI_BIN/certs/brski-certs"
-MASA="$BRSKI_BIN/masa/brski-masa"
-REG="$BRSKI_BIN/registrar/brski-registrar"
-PLEDGE="$BRSKI_BIN/pledge/brski-pledge"
-W="$(mktemp -d "${TMPDIR:-/tmp}/brski-var-XXXXXX")"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$W"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$W"/*/masa.log "$W"/*/reg.log; do [ -f "$f" ] && tail -n 10 "$f" >&2; done
-    exit 1
-}
-# free_ports N: N distinct free loopback ports (sockets held open until all are chosen)
-free_ports() {
-    python3 -c 'import socket,sys
-ss=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1",0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1" 2>/dev/null ||
-        { local b=$((20000 + RANDOM % 20000)) i; for i in $(seq 1 "$1"); do printf '%s ' $((b + i)); done; echo; }
-}
-wait_up() {
-    local i
-    for i in $(seq 1 100); do
-        curl -sk -o /dev/null --max-time 2 "$1" && return 0
-        sleep 0.1
-    done
-    fail "server at $1 did not come up"
-}
+. "$(dirname "$0")/lib.sh"
+work_dir var
+FAIL_TAIL=10
 
 run_variant() {
     local name="$1"
@@ -45,21 +15,16 @@ run_variant() {
     local D="$W/$name"
     "$CERTS" init --dir "$D" --pledges 2 "$@" >/dev/null || fail "$name: init"
     local MPORT RPORT
-    read -r MPORT RPORT <<<"$(free_ports 2)"
-    sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
-    sed -i "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/; s|^enroll_policy = .*|&\nmasa_url = 127.0.0.1:$MPORT|; /^listen_coaps = /d" "$D/registrar.ini"
-    "$MASA" serve --config "$D/masa.ini" >"$D/masa.log" 2>&1 &
-    local mp=$!
-    "$REG" serve --config "$D/registrar.ini" >"$D/reg.log" 2>&1 &
-    local rp=$!
-    PIDS=("$mp" "$rp")
-    wait_up "https://127.0.0.1:$RPORT/.well-known/est/cacerts"
-    wait_up "https://127.0.0.1:$MPORT/"
+    pick_ports MPORT:tcp RPORT:tcp
+    listen_masa "$D" "$MPORT"
+    listen_registrar "$D" "$RPORT"
+    registrar_masa "$D" "127.0.0.1:$MPORT"
+    start_masa "$D/masa.ini" "$D/masa.log"
+    start_registrar "$D/registrar.ini" "$D/reg.log"
     local p serial code nonce
     for p in "$D"/pledges/*/; do
         serial="$(basename "$p")"
-        "$PLEDGE" make-pvr --cert "$p/idevid.crt" --key "$p/idevid.key" \
-            --registrar-cert "$D/domain/registrar.crt" --out "$W/pvr" >"$W/pvr.out" || fail "$name: make-pvr"
+        make_pvr "$p" "$W/pvr" >"$W/pvr.out" || fail "$name: make-pvr"
         nonce="$(sed -n 's/^nonce: //p' "$W/pvr.out")"
         code="$(curl -sk --max-time 20 --cert "$p/idevid.crt" --key "$p/idevid.key" \
             -H 'Content-Type: application/voucher-cms+json' --data-binary @"$W/pvr" \
@@ -83,9 +48,8 @@ run_variant() {
             fail "$name $serial: pkcs7"
         openssl verify -CAfile "$D/domain/ca.crt" "$W/ld.crt" >/dev/null || fail "$name $serial: LDevID verify"
     done
-    kill -TERM "$mp" "$rp"
-    wait "$mp" || fail "$name: masa exit status"
-    wait "$rp" || fail "$name: registrar exit status"
+    stop_server "$name: masa" "$MASA_PID"
+    stop_server "$name: registrar" "$REG_PID"
     PIDS=()
     "$MASA" audit-verify --config "$D/masa.ini" >/dev/null || fail "$name: masa audit-verify"
     "$REG" audit-verify --config "$D/registrar.ini" >/dev/null || fail "$name: registrar audit-verify"

@@ -8,69 +8,27 @@
 # Latency is printed, never asserted. Bounded: about 25 s, loopback only.
 set -euo pipefail
 
-BIN=${BRSKI_BIN:?BRSKI_BIN not set}
-CERTS=$BIN/certs/brski-certs
-MASA=$BIN/masa/brski-masa
-REG=$BIN/registrar/brski-registrar
-PLEDGE=$BIN/pledge/brski-pledge
-WORK=$(mktemp -d)
-PIDS=()
-SLOW_PID=
+. "$(dirname "$0")/lib.sh"
+work_dir slowloris
 
-cleanup() {
-    local p
-    [ -z "$SLOW_PID" ] || kill "$SLOW_PID" 2>/dev/null || true
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}" $SLOW_PID; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-    local port=$1 i
-    for i in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "nothing listens on port $port after 10 s"
-}
-
-D=$WORK/pki
-"$CERTS" init --dir "$D" --pledges 4 >/dev/null
-MPORT=$(free_port)
-RPORT=$(free_port)
-while [ "$RPORT" = "$MPORT" ]; do RPORT=$(free_port); done
-sed -i "s/^listen = .*/listen = 127.0.0.1:$MPORT/" "$D/masa.ini"
-sed -i -e "s/^listen_https = .*/listen_https = 127.0.0.1:$RPORT/" -e "/^listen_coaps = /d" \
-    -e "s/^\[registrar\]\$/[registrar]\nmasa_url = 127.0.0.1:$MPORT/" "$D/registrar.ini"
+D=$W/pki
+init_pki "$D" --pledges 4
+pick_ports MPORT:tcp RPORT:tcp
+listen_masa "$D" "$MPORT"
+listen_registrar "$D" "$RPORT"
+registrar_masa "$D" "127.0.0.1:$MPORT"
 INIS=()
 for ini in "$D"/pledge-*.ini; do
-    sed -i "s/^registrar_https = .*/registrar_https = 127.0.0.1:$RPORT/" "$ini"
+    ini_set "$ini" registrar_https "127.0.0.1:$RPORT"
     INIS+=("$ini")
 done
-(cd "$D" && exec "$MASA" serve --config masa.ini >masa.log 2>&1) &
-PIDS+=($!)
-(cd "$D" && exec "$REG" serve --config registrar.ini >registrar.log 2>&1) &
-REG_PID=$!
-PIDS+=($REG_PID)
-wait_port "$MPORT"
-wait_port "$RPORT"
+start_masa "$D/masa.ini" "$D/masa.log"
+start_registrar "$D/registrar.ini" "$D/registrar.log"
 
 # The slow clients: one byte of a TLS 1.2 ClientHello record every 5 s each;
 # prints "closed N first_s last_s" (seconds from each connection's open to
 # the server's close) once every connection is closed or after 24 s.
-cat >"$WORK/slow.py" <<'PY'
+cat >"$W/slow.py" <<'PY'
 import select, socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
 hello = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]) + bytes(32)
@@ -108,14 +66,15 @@ while time.monotonic() < end and len(closed_after) < n:
 t = sorted(closed_after.values())
 print("closed", len(t), "%.1f" % (t[0] if t else -1), "%.1f" % (t[-1] if t else -1), flush=True)
 PY
-python3 "$WORK/slow.py" "$RPORT" 100 >"$WORK/slow.out" 2>&1 &
+python3 "$W/slow.py" "$RPORT" 100 >"$W/slow.out" 2>&1 &
 SLOW_PID=$!
+PIDS+=("$SLOW_PID")
 for i in $(seq 1 50); do
-    grep -q '^open 100' "$WORK/slow.out" && break
+    grep -q '^open 100' "$W/slow.out" && break
     kill -0 "$SLOW_PID" 2>/dev/null || break
     sleep 0.1
 done
-grep -q '^open 100' "$WORK/slow.out" || fail "slow clients could not open 100 connections: $(cat "$WORK/slow.out")"
+grep -q '^open 100' "$W/slow.out" || fail "slow clients could not open 100 connections: $(cat "$W/slow.out")"
 
 # 20 enrollments from 4 concurrent pledges while the slow connections are held.
 enroll_loop() {
@@ -129,7 +88,7 @@ enroll_loop() {
         else
             echo "$k failed: $(grep -m1 '^enroll: ' "$D/run-$k.err" || true)"
         fi
-    done >"$WORK/loop-$i.txt"
+    done >"$W/loop-$i.txt"
 }
 LPIDS=()
 for i in 0 1 2 3; do
@@ -137,16 +96,16 @@ for i in 0 1 2 3; do
     LPIDS+=($!)
 done
 for p in "${LPIDS[@]}"; do wait "$p"; done
-cat "$WORK"/loop-*.txt >"$WORK/results.txt"
-ok=$(grep -c ' ok ' "$WORK/results.txt" || true)
-p95=$(awk '$2 == "ok" { print $3 }' "$WORK/results.txt" | sort -n | awk '{ v[NR] = $1 }
+cat "$W"/loop-*.txt >"$W/results.txt"
+ok=$(grep -c ' ok ' "$W/results.txt" || true)
+p95=$(awk '$2 == "ok" { print $3 }' "$W/results.txt" | sort -n | awk '{ v[NR] = $1 }
     END { r = int((95 * NR + 99) / 100); if (r < 1) r = 1; print (NR ? v[r] : "-") }')
 echo "enrollments ok: $ok/20 during slowloris (p95 $p95 ms, not asserted)"
-[ "$ok" = 20 ] || fail "enrollments during slowloris: $(grep -v ' ok ' "$WORK/results.txt")"
+[ "$ok" = 20 ] || fail "enrollments during slowloris: $(grep -v ' ok ' "$W/results.txt")"
 
-wait "$SLOW_PID" || fail "slow client script failed: $(cat "$WORK/slow.out")"
-SLOW_PID=
-read -r _ n first last < <(grep '^closed' "$WORK/slow.out")
+wait "$SLOW_PID" || fail "slow client script failed: $(cat "$W/slow.out")"
+forget_pid "$SLOW_PID"
+read -r _ n first last < <(grep '^closed' "$W/slow.out")
 echo "slow connections closed by the registrar: $n/100, after $first..$last s"
 [ "$n" = 100 ] || fail "only $n of 100 slow connections were closed within 24 s"
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(a >= 13 && b <= 20) }' ||
