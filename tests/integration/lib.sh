@@ -177,22 +177,43 @@ start_registrar() {
     fi
 }
 
+# stop_all: stop and reap every process in PIDS (the work dir stays).
+stop_all() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    PIDS=()
+}
+
+# pki_servers DIR NPLEDGES [brski-certs init options...]: free ports MPORT,
+# RPORT (TCP) and CPORT (UDP); a demo PKI with NPLEDGES pledges in DIR;
+# brski-masa on MPORT and brski-registrar on RPORT (HTTPS) and CPORT (CoAPS)
+# asking that MASA, both started (MASA_PID, REG_PID; logs DIR/masa.log,
+# DIR/reg.log).
+pki_servers() {
+    local dir="$1" n="$2"
+    shift 2
+    pick_ports MPORT:tcp RPORT:tcp CPORT:udp
+    init_pki "$dir" --pledges "$n" "$@"
+    listen_masa "$dir" "$MPORT"
+    listen_registrar "$dir" "$RPORT" "$CPORT"
+    registrar_masa "$dir" "https://127.0.0.1:$MPORT"
+    start_masa "$dir/masa.ini" "$dir/masa.log"
+    start_registrar "$dir/registrar.ini" "$dir/reg.log" "$CPORT"
+}
+
 # coaps_setup NPLEDGES: the cBRSKI set-up the CoAPS tests share. Free ports
 # MPORT, RPORT (TCP) and CPORT (UDP); a demo PKI with NPLEDGES pledges in
 # D=$W/pki; brski-masa on MPORT, brski-registrar on RPORT (HTTPS) and CPORT
 # (CoAPS) asking that MASA, both started (MASA_PID, REG_PID; logs
-# $W/masa.log, $W/reg.log). Needs coap-client-openssl and sqlite3.
+# $W/masa.log, $W/reg.log, links to D/...). Needs coap-client-openssl and sqlite3.
 coaps_setup() {
     need_cmd coap-client-openssl libcoap3-bin
     need_cmd sqlite3 sqlite3
-    pick_ports MPORT:tcp RPORT:tcp CPORT:udp
     D="$W/pki"
-    init_pki "$D" --pledges "$1"
-    listen_masa "$D" "$MPORT"
-    listen_registrar "$D" "$RPORT" "$CPORT"
-    registrar_masa "$D" "https://127.0.0.1:$MPORT"
-    start_masa "$D/masa.ini" "$W/masa.log"
-    start_registrar "$D/registrar.ini" "$W/reg.log" "$CPORT"
+    pki_servers "$D" "$1"
+    ln -s "$D/masa.log" "$W/masa.log"
+    ln -s "$D/reg.log" "$W/reg.log"
 }
 
 # term_wait PID: SIGTERM, then up to 10 s for PID to end. Status 1 if it

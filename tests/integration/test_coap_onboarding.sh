@@ -14,46 +14,9 @@
 # is gone fails at the dtls step.
 set -euo pipefail
 
-BIN=${BRSKI_BIN:?BRSKI_BIN not set}
-CERTS=$BIN/certs/brski-certs
-MASA=$BIN/masa/brski-masa
-REG=$BIN/registrar/brski-registrar
-PLEDGE=$BIN/pledge/brski-pledge
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/brski-coap-onb-XXXXXX")
-PIDS=()
-
-stop_servers() {
-    local p
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null || true
-    done
-    for p in "${PIDS[@]}"; do
-        wait "$p" 2>/dev/null || true
-    done
-    PIDS=()
-}
-cleanup() {
-    stop_servers
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-CASE_DIR=
-fail() {
-    echo "FAIL: $*" >&2
-    if [ -n "$CASE_DIR" ]; then
-        tail -n 15 "$CASE_DIR/registrar.log" "$CASE_DIR/masa.log" >&2 2>/dev/null || true
-    fi
-    exit 1
-}
-
-# Free TCP ports for the MASA and the registrar's HTTPS, a free UDP port for CoAPS.
-free_ports() {
-    python3 -c 'import socket
-a=socket.socket(); a.bind(("127.0.0.1",0)); b=socket.socket(); b.bind(("127.0.0.1",0))
-u=socket.socket(type=socket.SOCK_DGRAM); u.bind(("127.0.0.1",0))
-print(a.getsockname()[1], b.getsockname()[1], u.getsockname()[1])'
-}
+. "$(dirname "$0")/lib.sh"
+work_dir coap-onb
+FAIL_TAIL=15
 
 subject_serial() {
     openssl x509 -noout -subject -nameopt multiline -in "$1" |
@@ -61,22 +24,15 @@ subject_serial() {
 }
 
 hexof() {
-    python3 -c 'import sys; print(open(sys.argv[1],"rb").read().hex().upper())' "$1"
+    "$PY" -c 'import sys; print(open(sys.argv[1],"rb").read().hex().upper())' "$1"
 }
 
 run_case() {
     local alg=$1 levels=$2
-    local dir=$WORK/$alg-$levels
-    local mport rport cport
-    CASE_DIR=$dir
-    read -r mport rport cport <<<"$(free_ports)"
-
-    "$CERTS" init --dir "$dir" --alg "$alg" --levels "$levels" --pledges 2 >/dev/null
-    sed -i "s/^listen = .*/listen = 127.0.0.1:$mport/" "$dir/masa.ini"
-    sed -i -e "s/^listen_https = .*/listen_https = 127.0.0.1:$rport/" \
-        -e "s/^listen_coaps = .*/listen_coaps = 127.0.0.1:$cport/" \
-        -e "s/^\[registrar\]\$/[registrar]\nmasa_url = 127.0.0.1:$mport/" "$dir/registrar.ini"
-    grep -q "^listen_coaps = 127.0.0.1:$cport" "$dir/registrar.ini" || fail "listen_coaps not set"
+    local dir=$W/$alg-$levels
+    FAIL_LOGS=()
+    pki_servers "$dir" 2 --alg "$alg" --levels "$levels"
+    local cport=$CPORT
     # cBRSKI 6.8: the registrar strips the voucher's x5bag, so the pledge holds
     # the MASA signer certificate as a masa anchor (brski-certs init writes it).
     for ini in "$dir"/pledge-*.ini; do
@@ -84,18 +40,6 @@ run_case() {
         sed -i -e "s/^registrar_coaps = .*/registrar_coaps = 127.0.0.1:$cport/" \
             -e "s/^\[pledge\]\$/[pledge]\ntransport = coap\ntimeout_ms = 10000/" "$ini"
     done
-
-    (cd "$dir" && exec "$MASA" serve --config masa.ini >masa.log 2>&1) &
-    PIDS+=($!)
-    (cd "$dir" && exec "$REG" serve --config registrar.ini >registrar.log 2>&1) &
-    PIDS+=($!)
-    local i
-    for i in $(seq 1 100); do
-        grep -q "CoAPS on port $cport" "$dir/registrar.log" 2>/dev/null &&
-            (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null && break
-        sleep 0.1
-    done
-    grep -q "CoAPS on port $cport" "$dir/registrar.log" || fail "$alg: registrar CoAPS not up"
 
     local s1 s2
     s1=$(sed -n 's/^serial = //p' "$dir/pledge-00-D0-E5-F2-00-01.ini")
@@ -112,11 +56,10 @@ run_case() {
         [ "$rc" = 1 ] || fail "$alg/$levels: Ed25519 DTLS: exit $rc, want 1: $out"
         grep -q "^enroll: dtls: RFC 8995 5.1: cannot connect" <<<"$out" ||
             fail "$alg/$levels: Ed25519 DTLS: $out"
-        grep -q "no shared cipher" "$dir/registrar.log" ||
+        grep -q "no shared cipher" "$dir/reg.log" ||
             fail "$alg/$levels: Ed25519 DTLS: registrar did not log 'no shared cipher'"
         [ ! -e "$pdir/ldevid.crt" ] || fail "$alg/$levels: LDevID written after a failed handshake"
-        stop_servers
-        CASE_DIR=
+        stop_all
         echo "known limitation: $alg: OpenSSL 3.0 DTLS 1.2 has no cipher suite for Ed25519 certificates"
         return 0
     fi
@@ -206,8 +149,8 @@ and actor like 'serial:$s1 %' order by seq desc limit 1")" = "serial:$s1 sha256:
     [ "$(sqlite3 "$dir/registrar.db" "select ok || '|' || reason from statuses where serial = '$s2' and kind = 'voucher'")" = \
         "0|voucher rejected" ] || fail "$alg/$levels: registrar did not store status false with the reason"
 
-    stop_servers
-    ! grep -q Sanitizer "$dir/registrar.log" "$dir/masa.log" || fail "$alg/$levels: sanitizer report"
+    stop_all
+    ! grep -q Sanitizer "$dir/reg.log" "$dir/masa.log" || fail "$alg/$levels: sanitizer report"
 
     # 3. Registrar gone: exit 1 at the dtls step, within the configured timeout.
     sed -i "s/^timeout_ms = .*/timeout_ms = 1500/" "$dir/pledge-$s1.ini"
@@ -216,18 +159,17 @@ and actor like 'serial:$s1 %' order by seq desc limit 1")" = "serial:$s1 sha256:
     [ "$rc" = 1 ] || fail "$alg/$levels: no registrar: exit $rc, want 1"
     grep -q "^enroll: dtls: RFC 8995 5.1: cannot connect" <<<"$err" ||
         fail "$alg/$levels: no registrar: $err"
-    CASE_DIR=
     echo "ok: $alg, $levels levels: CoAPS onboarding, status false on a refused voucher, no registrar"
 }
 
 # Configuration: an unknown transport is a usage error.
 printf '[pledge]\ntransport = carrier-pigeon\nidevid_cert = x.crt\nidevid_key = x.key\nregistrar_coaps = 127.0.0.1:1\n' \
-    >"$WORK/badtransport.ini"
-rc=0; err=$("$PLEDGE" enroll --config "$WORK/badtransport.ini" 2>&1) || rc=$?
+    >"$W/badtransport.ini"
+rc=0; err=$("$PLEDGE" enroll --config "$W/badtransport.ini" 2>&1) || rc=$?
 [ "$rc" = 2 ] && grep -q "transport must be https or coap" <<<"$err" || fail "bad transport: $err"
 printf '[pledge]\ntransport = coap\nidevid_cert = x.crt\nidevid_key = x.key\nregistrar_https = 127.0.0.1:1\n' \
-    >"$WORK/nocoaps.ini"
-rc=0; err=$("$PLEDGE" enroll --config "$WORK/nocoaps.ini" 2>&1) || rc=$?
+    >"$W/nocoaps.ini"
+rc=0; err=$("$PLEDGE" enroll --config "$W/nocoaps.ini" 2>&1) || rc=$?
 [ "$rc" = 2 ] && grep -q "registrar_coaps is missing" <<<"$err" || fail "no registrar_coaps: $err"
 
 run_case p256 2
