@@ -3,10 +3,12 @@
  * includes libcoap and OpenSSL headers (see coap.h for the contract).
  */
 #include <coap3/coap.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,6 +19,7 @@
 
 #include "brski/coap.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/tls.h"
 
 #define COAP_POLL_MS 100u
@@ -91,6 +94,55 @@ static int tls_setup(void *tls_session, coap_dtls_pki_t *setup)
     }
     SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_accept);
     return 1;
+}
+
+/* ---- handshake counting for the load generator (brski/opcount.h) ---- */
+
+/* DER of |x| in |*der| (the caller frees it with OPENSSL_free); empty if none. */
+static brski_slice count_der(X509 *x, unsigned char **der)
+{
+    *der = NULL;
+    int len = x != NULL ? i2d_X509(x, der) : -1;
+    return len > 0 ? brski_slice_make(*der, (size_t)len) : brski_slice_make(NULL, 0);
+}
+
+/* Called on COAP_EVENT_DTLS_CONNECTED, on both sides. */
+static void count_dtls_handshake(coap_session_t *sess, bool server)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    SSL *ssl = coap_session_get_tls(sess, &lib);
+    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+        return;
+    }
+    brski_opcount_dtls_hs hs;
+    memset(&hs, 0, sizeof(hs));
+    hs.server = server;
+    hs.resumed = SSL_session_reused(ssl) == 1;
+    unsigned char *der[2 + BRSKI_OPCOUNT_DTLS_CHAIN] = {NULL};
+    if (!hs.resumed && brski_opcount_enabled()) {
+        long nid = SSL_get_negotiated_group(ssl);
+        hs.group = nid > 0 && nid <= INT_MAX ? OBJ_nid2sn((int)nid) : NULL;
+        hs.own_cert = count_der(SSL_get_certificate(ssl), &der[0]);
+        hs.peer_cert = count_der(SSL_get0_peer_certificate(ssl), &der[1]);
+        STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+        int n = chain != NULL ? sk_X509_num(chain) : 0;
+        for (int i = 0; i < n && hs.chain_n < BRSKI_OPCOUNT_DTLS_CHAIN; i++) {
+            hs.chain[hs.chain_n] = count_der(sk_X509_value(chain, i), &der[2 + hs.chain_n]);
+            hs.chain_n++;
+        }
+    }
+    brski_opcount_dtls(&hs);
+    for (size_t i = 0; i < sizeof(der) / sizeof(der[0]); i++) {
+        OPENSSL_free(der[i]);
+    }
+}
+
+static int server_on_event(coap_session_t *sess, const coap_event_t ev)
+{
+    if (ev == COAP_EVENT_DTLS_CONNECTED) {
+        count_dtls_handshake(sess, true);
+    }
+    return 0;
 }
 
 static bool chain_add(coap_peer_chain *pc, X509 *x)
@@ -598,6 +650,7 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     coap_context_set_max_idle_sessions(s->ctx, COAP_MAX_IDLE_SESSIONS);
     coap_context_set_max_handshake_sessions(s->ctx, COAP_MAX_HANDSHAKE_SESSIONS);
     coap_context_set_session_timeout(s->ctx, COAP_SESSION_TIMEOUT_S);
+    coap_register_event_handler(s->ctx, server_on_event); /* handshake counting only */
 
     coap_dtls_pki_t pki;
     memset(&pki, 0, sizeof(pki));
@@ -758,6 +811,7 @@ static int client_on_event(coap_session_t *sess, const coap_event_t ev)
     switch (ev) {
     case COAP_EVENT_DTLS_CONNECTED:
         c->connected = true;
+        count_dtls_handshake(sess, false);
         break;
     case COAP_EVENT_DTLS_ERROR:
         /* A DTLS alert during the handshake: the peers did not authenticate. */
