@@ -8,7 +8,6 @@
 #include <openssl/x509.h>
 
 #include <arpa/inet.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -120,8 +119,8 @@ static void count_dtls_handshake(coap_session_t *sess, bool server)
     hs.resumed = SSL_session_reused(ssl) == 1;
     unsigned char *der[2 + BRSKI_OPCOUNT_DTLS_CHAIN] = {NULL};
     if (!hs.resumed && brski_opcount_enabled()) {
-        long nid = SSL_get_negotiated_group(ssl);
-        hs.group = nid > 0 && nid <= INT_MAX ? OBJ_nid2sn((int)nid) : NULL;
+        int nid = (int)SSL_get_negotiated_group(ssl); /* a NID, returned through SSL_ctrl */
+        hs.group = nid > 0 ? OBJ_nid2sn(nid) : NULL;
         hs.own_cert = count_der(SSL_get_certificate(ssl), &der[0]);
         hs.peer_cert = count_der(SSL_get0_peer_certificate(ssl), &der[1]);
         STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
