@@ -185,6 +185,13 @@ static brski_err ctx_new(bool server, brski_tls_ctx **out)
             return BRSKI_ERR_INTERNAL;
         }
     }
+    /*
+     * Debian's wolfSSL (OPENSSL_COMPATIBLE_DEFAULTS) retries a read that
+     * timed out up to WOLFSSL_MODE_AUTO_RETRY_ATTEMPTS times during the
+     * handshake: a peer that accepts TCP and stays silent held a client for
+     * ten times its SO_RCVTIMEO. Return WANT_READ at once instead.
+     */
+    (void)wolfSSL_CTX_clear_mode(t->ctx, SSL_MODE_AUTO_RETRY);
     t->server = server;
     *out = t;
     return BRSKI_OK;

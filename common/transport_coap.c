@@ -8,13 +8,16 @@
 #include <openssl/x509.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "brski/coap.h"
 #include "brski/log.h"
@@ -29,9 +32,14 @@
 #define COAP_DEDUP_SLOTS 64u            /* answered POSTs remembered */
 #define COAP_DEDUP_MAX_BODY 16384u      /* larger answers are not remembered */
 #define COAP_EXCHANGE_LIFETIME_S 247u   /* RFC 7252 4.8.2 */
+#define COAP_MAX_JOBS 16u               /* deferred requests running at once */
+#define COAP_BUSY_MAX_AGE_S 2u          /* Max-Age of a 5.03 when all jobs are busy */
+
+struct coap_upload;
 
 struct brski_coap_server {
     coap_context_t *ctx;
+    struct coap_upload *uploads; /* Block1 bodies in progress, one per session at most */
     const brski_coap_resource *res;
     size_t n_res;
     void *handler_ctx;
@@ -41,6 +49,12 @@ struct brski_coap_server {
     atomic_bool stop;
     atomic_uint_fast64_t requests;
     struct coap_dedup *dedup; /* COAP_DEDUP_SLOTS answered POSTs (CoAP thread only) */
+    const char *const *deferred_paths;
+    struct coap_job *jobs;    /* deferred requests (CoAP thread only) */
+    size_t n_jobs;
+    int wake[2];              /* a worker that finished writes a byte to wake[1]; it wakes
+                                 the loop where libcoap uses select(), with epoll the
+                                 job is seen at the next turn (<= COAP_POLL_MS) */
 };
 
 /* Peer chain of one request: DER copies, leaf first. */
@@ -49,6 +63,20 @@ typedef struct coap_peer_chain {
     size_t len[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t n;
 } coap_peer_chain;
+
+/*
+ * One Block1 request body in progress per DTLS session (RFC 7959 2.5), kept as
+ * the session's app data and never larger than the resource's cap: libcoap's
+ * own reassembly (COAP_BLOCK_SINGLE_BODY) has no size limit in 4.3.1, so
+ * the handler sees each block and the body is assembled here.
+ */
+typedef struct coap_upload {
+    struct coap_upload *next; /* the server's list, freed with the server */
+    const brski_coap_resource *res;
+    brski_buf body;
+    uint8_t tag[8]; /* Request-Tag (RFC 9175 3) of block 0 */
+    size_t tag_len;
+} coap_upload;
 
 static pthread_once_t coap_once = PTHREAD_ONCE_INIT;
 
@@ -134,14 +162,6 @@ static void count_dtls_handshake(coap_session_t *sess, bool server)
     for (size_t i = 0; i < sizeof(der) / sizeof(der[0]); i++) {
         OPENSSL_free(der[i]);
     }
-}
-
-static int server_on_event(coap_session_t *sess, const coap_event_t ev)
-{
-    if (ev == COAP_EVENT_DTLS_CONNECTED) {
-        count_dtls_handshake(sess, true);
-    }
-    return 0;
 }
 
 static bool chain_add(coap_peer_chain *pc, X509 *x)
@@ -251,6 +271,169 @@ static int request_cf(const coap_pdu_t *req, uint16_t opt)
     return (int)coap_decode_var_bytes(coap_opt_value(o), coap_opt_length(o));
 }
 
+static void upload_free(coap_upload *u)
+{
+    brski_buf_clear(&u->body);
+    free(u);
+}
+
+static void upload_drop(coap_session_t *sess)
+{
+    coap_upload *u = coap_session_get_app_data(sess);
+    if (u == NULL) {
+        return;
+    }
+    brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+    for (coap_upload **pp = &s->uploads; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == u) {
+            *pp = u->next;
+            break;
+        }
+    }
+    coap_session_set_app_data(sess, NULL);
+    upload_free(u);
+}
+
+static int on_event(coap_session_t *sess, const coap_event_t event)
+{
+    if (event == COAP_EVENT_SERVER_SESSION_DEL && sess != NULL) {
+        upload_drop(sess);
+    }
+    if (event == COAP_EVENT_DTLS_CONNECTED && sess != NULL) {
+        count_dtls_handshake(sess, true); /* for the load generator */
+    }
+    return 0;
+}
+
+/* 4.13 with Size1 = the largest body we take (RFC 7959 2.9.3). */
+static void set_too_large(coap_pdu_t *resp, size_t cap)
+{
+    uint8_t v[4];
+    (void)coap_add_option(resp, COAP_OPTION_SIZE1,
+                          coap_encode_var_safe(v, sizeof(v), (unsigned int)cap), v);
+    set_error(resp, 413, "RFC 7959 2.9.3: request body larger than this resource takes");
+}
+
+/* Value of an opaque option (at most |cap| bytes) into |out|; 0 when absent. */
+static size_t request_opaque(const coap_pdu_t *req, uint16_t opt, uint8_t *out, size_t cap)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *o = coap_check_option(req, opt, &it);
+    size_t n = o != NULL ? coap_opt_length(o) : 0;
+    if (n > cap) {
+        n = cap;
+    }
+    if (n > 0) {
+        memcpy(out, coap_opt_value(o), n);
+    }
+    return n;
+}
+
+enum { BODY_DONE, BODY_MORE, BODY_ERROR };
+
+/* |len| <= the cap of |body| here, so only allocation can fail. */
+static int body_take(brski_buf *body, const uint8_t *data, size_t len, coap_pdu_t *resp)
+{
+    if (len > 0 && brski_buf_append(body, data, len) != BRSKI_OK) {
+        set_error(resp, 503, "out of memory");
+        return BODY_ERROR;
+    }
+    return BODY_DONE;
+}
+
+/*
+ * Gathers the request body into |body| (max |cap|). BODY_DONE: |body| is the
+ * whole body. BODY_MORE: a block was stored and 2.31 Continue set. BODY_ERROR:
+ * |resp| holds the error (4.00, 4.08, 4.13).
+ */
+static int body_collect(coap_session_t *sess, const coap_pdu_t *req,
+                        const brski_coap_resource *res, size_t cap, brski_buf *body,
+                        coap_pdu_t *resp)
+{
+    size_t len = 0;
+    const uint8_t *data = NULL;
+    if (!coap_get_data(req, &len, &data)) {
+        len = 0;
+    }
+    coap_opt_iterator_t it;
+    coap_opt_t *size1 = coap_check_option(req, COAP_OPTION_SIZE1, &it);
+    if (size1 != NULL &&
+        coap_decode_var_bytes8(coap_opt_value(size1), coap_opt_length(size1)) > cap) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    coap_block_t b1;
+    bool has_block = coap_check_option(req, COAP_OPTION_BLOCK1, &it) != NULL;
+    if (has_block && !coap_get_block(req, COAP_OPTION_BLOCK1, &b1)) {
+        set_error(resp, 400, "RFC 7959 2.2: invalid Block1 option");
+        return BODY_ERROR;
+    }
+    if (!has_block) {
+        if (len > cap) {
+            set_too_large(resp, cap);
+            return BODY_ERROR;
+        }
+        return body_take(body, data, len, resp);
+    }
+    size_t bsize = (size_t)1 << (b1.szx + 4);
+    size_t offset = (size_t)b1.num << (b1.szx + 4);
+    if (b1.m && len != bsize) {
+        upload_drop(sess);
+        set_error(resp, 400, "RFC 7959 2.2: a block other than the last must be full size");
+        return BODY_ERROR;
+    }
+    if (offset + len > cap) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    uint8_t tag[8];
+    size_t tag_len = request_opaque(req, COAP_OPTION_RTAG, tag, sizeof(tag));
+    coap_upload *u = coap_session_get_app_data(sess);
+    if (offset == 0) {
+        upload_drop(sess);
+        if (!b1.m) {
+            return body_take(body, data, len, resp);
+        }
+        u = calloc(1, sizeof(*u));
+        if (u == NULL) {
+            set_error(resp, 503, "out of memory");
+            return BODY_ERROR;
+        }
+        u->res = res;
+        brski_buf_init(&u->body, cap);
+        memcpy(u->tag, tag, tag_len);
+        u->tag_len = tag_len;
+        brski_coap_server *s = coap_get_app_data(coap_session_get_context(sess));
+        u->next = s->uploads;
+        s->uploads = u;
+        coap_session_set_app_data(sess, u);
+    } else if (u != NULL && u->res == res && b1.m && offset + len == u->body.len &&
+               memcmp(u->body.p + offset, data, len) == 0) {
+        /* The last block again: our 2.31 was lost and the client retransmitted. */
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
+        return BODY_MORE;
+    } else if (u == NULL || u->res != res || u->body.len != offset || u->tag_len != tag_len ||
+               memcmp(u->tag, tag, tag_len) != 0) {
+        upload_drop(sess);
+        set_error(resp, 408, "RFC 7959 2.9.2: Block1 out of sequence or earlier blocks missing");
+        return BODY_ERROR;
+    }
+    if (brski_buf_append(&u->body, data, len) != BRSKI_OK) {
+        upload_drop(sess);
+        set_too_large(resp, cap);
+        return BODY_ERROR;
+    }
+    if (b1.m) {
+        coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
+        return BODY_MORE;
+    }
+    int done = body_take(body, u->body.p, u->body.len, resp);
+    upload_drop(sess);
+    return done;
+}
+
 static const brski_coap_resource *find_resource(const brski_coap_server *s, coap_resource_t *r,
                                                 brski_method m, bool *path_known)
 {
@@ -347,11 +530,14 @@ static const coap_dedup *dedup_find(const brski_coap_server *s, const char *addr
     return NULL;
 }
 
-/* Remembers the answer to |req|, replacing the oldest slot. Best effort. */
-static void dedup_store(brski_coap_server *s, const char *addr, const coap_pdu_t *req,
-                        coap_pdu_code_t code, uint16_t ct, const uint8_t *body, size_t len)
+/*
+ * Remembers the answer to the request (|addr|, |mid|, |tok|), replacing
+ * the oldest slot. Best effort.
+ */
+static void dedup_store(brski_coap_server *s, const char *addr, coap_mid_t mid,
+                        coap_bin_const_t tok, coap_pdu_code_t code, uint16_t ct,
+                        const uint8_t *body, size_t len)
 {
-    coap_bin_const_t tok = coap_pdu_get_token(req);
     if (s->dedup == NULL || len > COAP_DEDUP_MAX_BODY || tok.length > sizeof(s->dedup[0].token)) {
         return;
     }
@@ -373,7 +559,7 @@ static void dedup_store(brski_coap_server *s, const char *addr, const coap_pdu_t
     e->used = true;
     e->at = mono_now();
     snprintf(e->addr, sizeof(e->addr), "%s", addr);
-    e->mid = coap_pdu_get_mid(req);
+    e->mid = mid;
     memcpy(e->token, tok.s, tok.length);
     e->token_len = tok.length;
     e->code = code;
@@ -414,10 +600,260 @@ static void respond(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *
         return;
     }
     memcpy(copy, body, len);
+    /* On failure libcoap has released |copy|; for a Block2 number past the end
+     * it has already set 4.00 (RFC 7959 2.4), keep that. */
     if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, len, copy,
-                                      release_body, copy)) {
+                                      release_body, copy) &&
+        COAP_RESPONSE_CLASS(coap_pdu_get_code(resp)) < 4) {
         set_error(resp, 500, "cannot send response");
     }
+}
+
+/* One request handed to a handler, and its answer. */
+typedef struct coap_call {
+    brski_http_msg rq;
+    brski_http_msg rs;
+    coap_peer_chain pc;
+    brski_http_peer peer;
+    brski_err rv;
+} coap_call;
+
+static coap_call *call_new(coap_session_t *sess, const brski_coap_resource *res, brski_method m,
+                           const coap_string_t *query, int cf, int accept, size_t cap,
+                           const char *addr)
+{
+    coap_call *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    snprintf(c->peer.addr, sizeof(c->peer.addr), "%s", addr);
+    peer_collect(sess, &c->pc, &c->peer);
+    brski_http_msg_init(&c->rq, cap);
+    brski_http_msg_init(&c->rs, BRSKI_MAX_BODY);
+    c->rq.method = m;
+    snprintf(c->rq.path, sizeof(c->rq.path), "/%s", res->path);
+    if (query != NULL && query->length < sizeof(c->rq.query)) {
+        memcpy(c->rq.query, query->s, query->length);
+        c->rq.query[query->length] = '\0';
+    }
+    if (cf != BRSKI_CF_NONE) {
+        snprintf(c->rq.ctype, sizeof(c->rq.ctype), "%d", cf);
+    }
+    if (accept != BRSKI_CF_NONE) {
+        snprintf(c->rq.accept, sizeof(c->rq.accept), "%d", accept);
+    }
+    return c;
+}
+
+static void call_free(coap_call *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    brski_http_msg_clear(&c->rq);
+    brski_http_msg_clear(&c->rs);
+    chain_free(&c->pc);
+    free(c);
+}
+
+/*
+ * Answers |req| from |call|; when |keep|, the answer is remembered for
+ * duplicates of the request that had Message ID |mid| (libcoap's copy of a
+ * deferred request has a new one).
+ */
+static void finish(brski_coap_server *s, coap_resource_t *r, coap_session_t *sess,
+                   const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp,
+                   const brski_coap_resource *res, const coap_call *call, bool keep,
+                   coap_mid_t mid)
+{
+    const brski_http_msg *rs = &call->rs;
+    coap_pdu_code_t rcode;
+    uint16_t ct = 0;
+    const uint8_t *out = (const uint8_t *)rs->reason;
+    size_t olen = strnlen(rs->reason, BRSKI_HTTP_MAX_REASON);
+    brski_method m = call->rq.method;
+    if (call->rv != BRSKI_OK) {
+        rcode = coap_code_from_status(brski_err_coap(call->rv), false);
+    } else if (rs->status >= 400) {
+        rcode = coap_code_from_status(rs->status, false);
+    } else {
+        rcode = coap_code_from_status(rs->status, m == BRSKI_METHOD_GET);
+        ct = response_cf(res, rs->ctype);
+        out = rs->body.p;
+        olen = rs->body.len;
+    }
+    if (keep) {
+        dedup_store(s, call->peer.addr, mid, coap_pdu_get_token(req), rcode, ct, out, olen);
+    }
+    respond(r, sess, req, query, resp, rcode, ct, out, olen);
+}
+
+/*
+ * Deferred requests (RFC 7252 5.2.2 separate response; RFC 9148 4.7 "an
+ * empty ACK ... later a separate 2.04"): a resource marked |deferred| (the
+ * voucher request, which waits on the MASA) runs its handler on a worker
+ * thread, so the CoAPS thread keeps serving others. libcoap acknowledges
+ * the request at once (coap_register_async); when the worker is done,
+ * job_poll() on the CoAPS thread triggers the async entry and libcoap hands
+ * the request to on_request() again, which answers from the job.
+ */
+typedef struct coap_job {
+    struct coap_job *next;
+    brski_coap_server *s;
+    coap_session_t *sess;   /* referenced while the job lives */
+    uint8_t token[8];
+    size_t token_len;
+    coap_mid_t mid;         /* of the request as received */
+    const brski_coap_resource *res;
+    coap_call *call;
+    pthread_t thread;
+    bool joined;
+    bool triggered;
+    time_t at;
+    atomic_bool done;
+} coap_job;
+
+static bool job_token_is(const coap_job *j, coap_bin_const_t tok)
+{
+    return j->token_len == tok.length && memcmp(j->token, tok.s, tok.length) == 0;
+}
+
+static coap_job *job_find(const brski_coap_server *s, const coap_session_t *sess,
+                          const coap_pdu_t *req)
+{
+    coap_bin_const_t tok = coap_pdu_get_token(req);
+    for (coap_job *j = s->jobs; j != NULL; j = j->next) {
+        if (j->sess == sess && job_token_is(j, tok)) {
+            return j;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Unlinks, joins and frees |job|. Outside the dispatch of its triggered
+ * request (|fired| false) it also drops libcoap's async entry; a fired
+ * entry is freed by libcoap itself after the handler returns.
+ */
+static void job_free(brski_coap_server *s, coap_job *job, bool fired)
+{
+    for (coap_job **pp = &s->jobs; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == job) {
+            *pp = job->next;
+            s->n_jobs--;
+            break;
+        }
+    }
+    if (!job->joined) {
+        pthread_join(job->thread, NULL);
+    }
+    coap_async_t *a = fired ? NULL
+                            : coap_find_async(job->sess,
+                                              (coap_bin_const_t){job->token_len, job->token});
+    if (a != NULL) {
+        coap_free_async(job->sess, a);
+    }
+    coap_session_release(job->sess);
+    call_free(job->call);
+    free(job);
+}
+
+static void *job_run(void *arg)
+{
+    coap_job *j = arg;
+    j->call->rv = j->res->fn(j->s->handler_ctx, &j->call->peer, &j->call->rq, &j->call->rs);
+    brski_tls_thread_cleanup(); /* the handler ran wolfCrypt on this thread */
+    atomic_store(&j->done, true);
+    ssize_t w = write(j->s->wake[1], "w", 1); /* a full pipe is fine: job_poll runs anyway */
+    (void)w;
+    return NULL;
+}
+
+/* Starts |call| on a worker; libcoap sends the empty ACK. Takes |call|. */
+static void defer(brski_coap_server *s, coap_session_t *sess, const coap_pdu_t *req,
+                  coap_pdu_t *resp, const brski_coap_resource *res, coap_call *call)
+{
+    coap_bin_const_t tok = coap_pdu_get_token(req);
+    coap_job *j = NULL;
+    if (s->n_jobs < COAP_MAX_JOBS && tok.length <= sizeof(j->token)) {
+        j = calloc(1, sizeof(*j));
+    }
+    if (j == NULL) {
+        /* RFC 9148 4.7: 5.03 Service Unavailable with Max-Age, the client retries. */
+        uint8_t b[4];
+        call_free(call);
+        (void)coap_add_option(resp, COAP_OPTION_MAXAGE,
+                              coap_encode_var_safe(b, sizeof(b), COAP_BUSY_MAX_AGE_S), b);
+        set_error(resp, 503, "busy: retry after Max-Age");
+        return;
+    }
+    j->s = s;
+    j->res = res;
+    j->call = call;
+    memcpy(j->token, tok.s, tok.length);
+    j->token_len = tok.length;
+    j->mid = coap_pdu_get_mid(req);
+    j->at = mono_now();
+    atomic_init(&j->done, false);
+    if (coap_register_async(sess, req, 0) == NULL) {
+        free(j);
+        call_free(call);
+        set_error(resp, 500, "cannot defer the request");
+        return;
+    }
+    j->sess = coap_session_reference(sess);
+    if (pthread_create(&j->thread, NULL, job_run, j) != 0) {
+        j->joined = true;
+        j->call->rv = BRSKI_ERR_NOMEM;
+        atomic_store(&j->done, true);
+    }
+    j->next = s->jobs;
+    s->jobs = j;
+    s->n_jobs++;
+}
+
+/*
+ * On the CoAPS thread: triggers the async entry of every finished job (its
+ * answer is then sent by on_request) and drops jobs whose session or async
+ * entry went away or that were never answered within EXCHANGE_LIFETIME.
+ */
+static void job_poll(brski_coap_server *s)
+{
+    coap_job *j = s->jobs;
+    while (j != NULL) {
+        coap_job *next = j->next;
+        if (atomic_load(&j->done) && !j->joined) {
+            pthread_join(j->thread, NULL);
+            j->joined = true;
+        }
+        coap_async_t *a = coap_find_async(j->sess, (coap_bin_const_t){j->token_len, j->token});
+        if (j->joined && !j->triggered && a != NULL) {
+            coap_async_trigger(a);
+            j->triggered = true;
+        } else if (j->joined && (a == NULL ||
+                                 mono_now() - j->at > (time_t)COAP_EXCHANGE_LIFETIME_S)) {
+            job_free(s, j, false);
+        }
+        j = next;
+    }
+}
+
+/* Waits for and frees every job (server stop). */
+static void job_clear(brski_coap_server *s)
+{
+    while (s->jobs != NULL) {
+        job_free(s, s->jobs, false);
+    }
+}
+
+static bool is_deferred(const brski_coap_server *s, const brski_coap_resource *res)
+{
+    for (size_t i = 0; s->deferred_paths != NULL && s->deferred_paths[i] != NULL; i++) {
+        if (strcmp(s->deferred_paths[i], res->path) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *req,
@@ -445,20 +881,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         set_error(resp, 406, "RFC 7252 5.10.4: cannot produce the requested Content-Format");
         return;
     }
-    size_t len = 0, offset = 0, total = 0;
-    const uint8_t *data = NULL;
-    if (!coap_get_data_large(req, &len, &data, &offset, &total)) {
-        len = 0;
-        total = 0;
-    }
-    size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
-    if (total > cap || len > cap || offset != 0) {
-        set_error(resp, 413, "request payload too large");
-        return;
-    }
-    coap_peer_chain pc;
-    brski_http_peer peer;
-    memset(&pc, 0, sizeof(pc));
+    brski_http_peer peer; /* the address here; the chain is collected into the call */
     memset(&peer, 0, sizeof(peer));
     const coap_address_t *ra = coap_session_get_addr_remote(sess);
     if (ra != NULL) {
@@ -471,60 +894,48 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         respond(r, sess, req, query, resp, seen->code, seen->ct, seen->body, seen->len);
         return;
     }
-    peer_collect(sess, &pc, &peer);
-    brski_http_msg *rq = malloc(sizeof(*rq));
-    brski_http_msg *rs = malloc(sizeof(*rs));
-    if (rq == NULL || rs == NULL) {
-        free(rq);
-        free(rs);
-        chain_free(&pc);
+    coap_job *job = is_deferred(s, res) ? job_find(s, sess, req) : NULL;
+    if (job != NULL) {
+        /*
+         * libcoap's copy of the request, fired by job_poll() once the worker
+         * is done, has a Message ID of its own; the original's is a duplicate.
+         */
+        if (coap_pdu_get_mid(req) != job->mid && job->triggered) {
+            finish(s, r, sess, req, query, resp, res, job->call, keep, job->mid);
+            job_free(s, job, true);
+            return;
+        }
+        /* A duplicate while the job runs: acknowledge it again (RFC 7252 4.5). */
+        (void)coap_send_ack(sess, req);
+        return;
+    }
+    /* After the two lookups above: a repeated or re-dispatched last Block1 is answered there. */
+    size_t cap = res->max_body < BRSKI_MAX_BODY ? res->max_body : BRSKI_MAX_BODY;
+    brski_buf body;
+    brski_buf_init(&body, cap);
+    int got = body_collect(sess, req, res, cap, &body, resp);
+    if (got != BODY_DONE) {
+        brski_buf_clear(&body);
+        return;
+    }
+    coap_call *call = call_new(sess, res, m, query, cf, accept, cap, peer.addr);
+    if (call == NULL) {
+        brski_buf_clear(&body);
         set_error(resp, 500, "out of memory");
         return;
     }
-    brski_http_msg_init(rq, cap);
-    brski_http_msg_init(rs, BRSKI_MAX_BODY);
-    rq->method = m;
-    snprintf(rq->path, sizeof(rq->path), "/%s", res->path);
-    if (query != NULL && query->length < sizeof(rq->query)) {
-        memcpy(rq->query, query->s, query->length);
-        rq->query[query->length] = '\0';
-    }
-    if (cf != BRSKI_CF_NONE) {
-        snprintf(rq->ctype, sizeof(rq->ctype), "%d", cf);
-    }
-    if (accept != BRSKI_CF_NONE) {
-        snprintf(rq->accept, sizeof(rq->accept), "%d", accept);
-    }
-    brski_err rv = BRSKI_OK;
-    if (len > 0) {
-        rv = brski_buf_append(&rq->body, data, len);
-    }
-    if (rv == BRSKI_OK) {
-        rv = res->fn(s->handler_ctx, &peer, rq, rs);
-    }
-    coap_pdu_code_t rcode;
-    uint16_t ct = 0;
-    const uint8_t *out = (const uint8_t *)rs->reason;
-    size_t olen = strnlen(rs->reason, BRSKI_HTTP_MAX_REASON);
+    brski_err rv = body.len > 0 ? brski_buf_append(&call->rq.body, body.p, body.len) : BRSKI_OK;
+    brski_buf_clear(&body);
     if (rv != BRSKI_OK) {
-        rcode = coap_code_from_status(brski_err_coap(rv), false);
-    } else if (rs->status >= 400) {
-        rcode = coap_code_from_status(rs->status, false);
+        call->rv = BRSKI_ERR_NOMEM;
+    } else if (is_deferred(s, res)) {
+        defer(s, sess, req, resp, res, call);
+        return;
     } else {
-        rcode = coap_code_from_status(rs->status, m == BRSKI_METHOD_GET);
-        ct = response_cf(res, rs->ctype);
-        out = rs->body.p;
-        olen = rs->body.len;
+        call->rv = res->fn(s->handler_ctx, &call->peer, &call->rq, &call->rs);
     }
-    if (keep) {
-        dedup_store(s, peer.addr, req, rcode, ct, out, olen);
-    }
-    respond(r, sess, req, query, resp, rcode, ct, out, olen);
-    brski_http_msg_clear(rq);
-    brski_http_msg_clear(rs);
-    free(rq);
-    free(rs);
-    chain_free(&pc);
+    finish(s, r, sess, req, query, resp, res, call, keep, coap_pdu_get_mid(req));
+    call_free(call);
 }
 
 static brski_err parse_addr(const char *host, uint16_t port, coap_address_t *a)
@@ -633,23 +1044,32 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         free(s);
         return BRSKI_ERR_NOMEM;
     }
+    if (pipe(s->wake) != 0 || fcntl(s->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(s->wake[1], F_SETFL, O_NONBLOCK) != 0) {
+        dedup_free(s);
+        free(s);
+        return BRSKI_ERR_IO;
+    }
     s->res = cfg->resources;
     s->n_res = cfg->n_resources;
     s->handler_ctx = cfg->handler_ctx;
+    s->deferred_paths = cfg->deferred_paths;
     atomic_init(&s->stop, false);
     atomic_init(&s->requests, 0);
     s->ctx = coap_new_context(NULL);
     if (s->ctx == NULL) {
         dedup_free(s);
+        close(s->wake[0]);
+        close(s->wake[1]);
         free(s);
         return BRSKI_ERR_NOMEM;
     }
     coap_set_app_data(s->ctx, s);
-    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_block_mode(s->ctx, COAP_BLOCK_USE_LIBCOAP); /* Block1: body_collect() */
+    coap_register_event_handler(s->ctx, on_event);
     coap_context_set_max_idle_sessions(s->ctx, COAP_MAX_IDLE_SESSIONS);
     coap_context_set_max_handshake_sessions(s->ctx, COAP_MAX_HANDSHAKE_SESSIONS);
     coap_context_set_session_timeout(s->ctx, COAP_SESSION_TIMEOUT_S);
-    coap_register_event_handler(s->ctx, server_on_event); /* handshake counting only */
 
     coap_dtls_pki_t pki;
     memset(&pki, 0, sizeof(pki));
@@ -678,6 +1098,8 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     if (rv != BRSKI_OK) {
         coap_free_context(s->ctx);
         dedup_free(s);
+        close(s->wake[0]);
+        close(s->wake[1]);
         free(s);
         return rv;
     }
@@ -694,11 +1116,22 @@ static void *coap_thread(void *arg)
 {
     brski_coap_server *s = arg;
     while (!atomic_load(&s->stop)) {
-        if (coap_io_process(s->ctx, COAP_POLL_MS) < 0) {
+        fd_set rfds;
+        FD_ZERO(&rfds);
+        FD_SET(s->wake[0], &rfds);
+        if (coap_io_process_with_fds(s->ctx, COAP_POLL_MS, s->wake[0] + 1, &rfds, NULL, NULL) <
+            0) {
             brski_log(BRSKI_LOG_ERROR, "coap: I/O processing failed");
             break;
         }
+        if (FD_ISSET(s->wake[0], &rfds)) {
+            uint8_t drain[64];
+            while (read(s->wake[0], drain, sizeof(drain)) > 0) {
+            }
+        }
+        job_poll(s);
     }
+    job_clear(s); /* joins the workers before the handler context can go away */
     brski_tls_thread_cleanup(); /* handlers ran wolfCrypt ECC on this thread */
     return NULL;
 }
@@ -732,8 +1165,16 @@ void brski_coap_server_free(brski_coap_server *s)
         return;
     }
     brski_coap_server_stop(s);
+    job_clear(s); /* never started: nothing; otherwise already empty */
     coap_free_context(s->ctx);
+    while (s->uploads != NULL) {
+        coap_upload *u = s->uploads;
+        s->uploads = u->next;
+        upload_free(u);
+    }
     dedup_free(s);
+    close(s->wake[0]);
+    close(s->wake[1]);
     free(s);
 }
 

@@ -349,7 +349,9 @@ static int open_pvr(brski_slice body, bool cose, const brski_cert *idevid, brski
         if (rv != BRSKI_OK) {
             snprintf(why, cap, "cBRSKI 9.2.2: voucher-request is not a COSE_Sign1: %s",
                      brski_err_str(rv));
-            return rv == BRSKI_ERR_TOOBIG ? 413 : 400;
+            /* The body is within the route cap already: _TOOBIG here is a CBOR
+             * nesting or item limit, a malformed request rather than a large one. */
+            return 400;
         }
         if (brski_cose_sign1_verify(&m, idevid->spki) != BRSKI_OK) {
             snprintf(why, cap, "cBRSKI 9.2.2: voucher-request not signed by the DTLS client "
@@ -595,7 +597,10 @@ static brski_err status_common(reg_ctx *r, const brski_http_peer *peer, const br
     brski_slice body = brski_buf_slice(&req->body);
     brski_err rv = cbor ? brski_telemetry_parse_cbor(body, &t) : brski_telemetry_parse_json(body, &t);
     if (rv == BRSKI_ERR_TOOBIG) {
-        refuse(r, resp, actor, action, 413, "reason too long");
+        /* The body is within the route cap already: a reason over
+         * BRSKI_TELEMETRY_MAX_REASON or nesting over the CBOR limit. */
+        refuse(r, resp, actor, action, 400,
+               "status report over a limit (reason length or nesting depth)");
         goto done;
     }
     if (rv != BRSKI_OK) {
@@ -935,6 +940,9 @@ static const brski_coap_resource reg_coap_resources[] = {
      h_coap_att, 0, NULL},
 };
 
+/* The voucher request waits on the MASA: empty ACK, then a separate response. */
+static const char *const reg_coap_deferred[] = {".well-known/brski/rv", NULL};
+
 static const brski_route reg_routes[] = {
     {"/.well-known/brski/requestvoucher", BRSKI_METHOD_POST, h_requestvoucher, BRSKI_MAX_VOUCHER,
      voucher_types, true},
@@ -1175,6 +1183,7 @@ int registrar_cmd_serve(int argc, char **argv)
         cc.resources = reg_coap_resources;
         cc.n_resources = sizeof(reg_coap_resources) / sizeof(reg_coap_resources[0]);
         cc.handler_ctx = &r;
+        cc.deferred_paths = reg_coap_deferred;
         if (brski_coap_server_new(&cc, &coap) != BRSKI_OK ||
             brski_coap_server_start(coap) != BRSKI_OK) {
             fprintf(stderr, "brski-registrar serve: cannot serve CoAPS on %s\n", lcoaps);

@@ -61,7 +61,8 @@ P="${P%/}"
 S="$(basename "$P")"
 
 "$MASA" serve --config "$D/masa.ini" >"$W/masa.log" 2>&1 &
-PIDS+=("$!")
+MPID=$!
+PIDS+=("$MPID")
 "$REG" serve --config "$D/registrar.ini" >"$W/reg.log" 2>&1 &
 RPID=$!
 PIDS+=("$RPID")
@@ -233,7 +234,9 @@ grep -q '</.well-known/brski/rv>;rt="brski.rv";ct=836' "$W/out" || fail "core: r
 # openssl s_client; coap-client cannot repeat a Message ID on demand.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/dup.key" \
     -subj "/serialNumber=$S/CN=pledge" -outform DER -out "$W/csr-dup.der" 2>/dev/null || fail "openssl req dup"
-"$PY" - /.well-known/est/sen "$W/csr-dup.der" >"$W/dup.bin" <<'EOF'
+# conpost PATH FILE CF ACCEPT MID: one CoAP CON POST message (token abcd) on stdout.
+conpost() {
+    "$PY" - "$@" <<'EOF'
 import sys
 def opt(delta, val):
     def nib(x):
@@ -242,16 +245,19 @@ def opt(delta, val):
         return 14, (x - 269).to_bytes(2, 'big')
     d, de = nib(delta); l, le = nib(len(val))
     return bytes([(d << 4) | l]) + de + le + val
-msg = bytes([0x42, 0x02, 0x12, 0x34, 0xab, 0xcd])  # CON POST, MID 0x1234, token abcd
+path, f, cf, acc, mid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+msg = bytes([0x42, 0x02]) + mid.to_bytes(2, 'big') + b'\xab\xcd'
 last = 0
-opts = [(11, p.encode()) for p in sys.argv[1].strip('/').split('/')]
-opts += [(12, (286).to_bytes(2, 'big')), (17, (287).to_bytes(2, 'big'))]
+opts = [(11, p.encode()) for p in path.strip('/').split('/')]
+opts += [(12, cf.to_bytes(2, 'big')), (17, acc.to_bytes(2, 'big'))]
 for num, val in opts:
     msg += opt(num - last, val); last = num
-sys.stdout.buffer.write(msg + b'\xff' + open(sys.argv[2], 'rb').read())
+sys.stdout.buffer.write(msg + b'\xff' + open(f, 'rb').read())
 EOF
+}
+conpost /.well-known/est/sen "$W/csr-dup.der" 286 287 4660 >"$W/dup.bin" # MID 0x1234
 before="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
-{ cat "$W/dup.bin"; sleep 1; cat "$W/dup.bin"; sleep 2; } |
+{ sleep 1; cat "$W/dup.bin"; sleep 1; cat "$W/dup.bin"; sleep 2; } |
     timeout 10 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
         -key "$P/idevid.key" -quiet -ign_eof >"$W/dup.out" 2>"$W/dup.err" || true
 after="$(sqlite3 "$D/registrar.db" "SELECT count(*) FROM certs WHERE pledge='$S'")"
@@ -262,6 +268,37 @@ d = open(sys.argv[1], 'rb').read()
 h = len(d) // 2
 assert len(d) > 100 and len(d) % 2 == 0 and d[:h] == d[h:], len(d)
 assert d[0] == 0x62 and d[1] == 0x44 and d[2:6] == bytes.fromhex('1234abcd'), d[:6].hex()
+EOF
+
+# /rv answers with a separate response (RFC 7252 5.2.2, RFC 9148 4.7): an empty ACK at
+# once, the voucher later in a CON. With the MASA stopped, a retransmission is only
+# acknowledged again; after the answer, a late duplicate gets the same voucher
+# piggybacked; the MASA is asked once.
+"$PLEDGE" make-pvr --cert "$P/idevid.crt" --key "$P/idevid.key" \
+    --registrar-cert "$D/domain/registrar.crt" --format cose --out "$W/pvr-dup.cose" >/dev/null || fail "make-pvr dup"
+conpost /.well-known/brski/rv "$W/pvr-dup.cose" 836 836 8738 >"$W/rvdup.bin" # MID 0x2222
+before="$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")"
+kill -STOP "$MPID"
+# (s_client reads stdin only after its handshake: the pauses keep one message per record.)
+{ sleep 1; cat "$W/rvdup.bin"; sleep 0.5; cat "$W/rvdup.bin"; sleep 0.5; kill -CONT "$MPID"
+  for _ in $(seq 1 100); do
+      [ "$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")" -gt "$before" ] && break
+      sleep 0.1
+  done
+  sleep 0.5; cat "$W/rvdup.bin"; sleep 1; } |
+    timeout 20 openssl s_client -dtls1_2 -connect "127.0.0.1:$CPORT" -cert "$P/idevid.crt" \
+        -key "$P/idevid.key" -quiet -ign_eof >"$W/rvdup.out" 2>/dev/null || true
+kill -CONT "$MPID" 2>/dev/null || true
+after="$(sqlite3 "$D/masa.db" "SELECT count(*) FROM vouchers")"
+[ "$after" = $((before + 1)) ] || fail "duplicate /rv: the MASA issued $((after - before)) vouchers, want 1"
+"$PY" - "$W/rvdup.out" <<'EOF' || fail "duplicate /rv: expected ACK, ACK, separate 2.04, piggybacked 2.04"
+import sys
+d = open(sys.argv[1], 'rb').read()
+assert d[:8] == bytes.fromhex('6000222260002222'), d[:8].hex()  # two empty ACKs for MID 0x2222
+sep = d.find(bytes.fromhex('4244'))                               # CON 2.04 (separate), token abcd
+assert sep >= 0 and d[sep + 4:sep + 6] == b'\xab\xcd', 'no separate response'
+late = d.find(bytes.fromhex('62442222abcd'))                      # ACK 2.04 for MID 0x2222
+assert late > sep, 'late duplicate not answered from the kept answer'
 EOF
 
 # ---- (e) the MASA directly, with COSE RVRs made by an independent encoder ----
@@ -349,8 +386,8 @@ mpost 200 "fresh nonce" "$W/r4.cose" -H "$CTC" "$MURL/requestvoucher"
 mpost 403 "replayed nonce" "$W/r4.cose" -H "$CTC" "$MURL/requestvoucher"
 # RFC 8995 5.8 audit log asked with a COSE RVR.
 mpost 200 "requestauditlog with COSE" "$W/r1.cose" -H "$CTC" "$MURL/requestauditlog"
-"$PY" -c 'import sys,json;a=json.load(open(sys.argv[1]));assert a["version"]==1 and len(a["events"])==5,a' "$W/mbody" ||
-    fail "audit log: expected the 5 vouchers issued so far"
+"$PY" -c 'import sys,json;a=json.load(open(sys.argv[1]));assert a["version"]==1 and len(a["events"])==6,a' "$W/mbody" ||
+    fail "audit log: expected the 6 vouchers issued so far"
 
 # Clean SIGTERM, no sanitizer report.
 kill -TERM "$RPID"

@@ -8,12 +8,22 @@
  * the handler receives the chain (DER, leaf first) and runs brski_policy over
  * it, as for HTTPS (DEPENDENCY-NOTES, libcoap section).
  *
- * Block-wise transfer (RFC 7959) is done by libcoap, handlers see one whole
- * body of at most the resource's |max_body| (cap BRSKI_MAX_BODY); a larger
- * body gives 4.13. Unknown paths give 4.04 and other methods 4.05 (libcoap);
+ * Block-wise transfer (RFC 7959): libcoap sends Block2; Block1 bodies are
+ * assembled here, one per DTLS session, and handlers see one whole body of
+ * at most the resource's |max_body| (cap BRSKI_MAX_BODY). A larger body, or
+ * a Size1 above it, gives 4.13 (with Size1 = the cap) at the first block
+ * that crosses it; a block out of sequence 4.08; a Block2 past the end 4.00.
+ * Unknown paths give 4.04 and other methods 4.05 (libcoap);
  * a Content-Format other than the resource's gives 4.15, an Accept the
  * resource cannot produce (neither |ct_out| nor one of |ct_alt|) 4.06.
  * /.well-known/core (RFC 6690) is served from the resource table.
+ *
+ * A deferred resource (brski_coap_config.deferred_paths; RFC 7252 5.2.2,
+ * RFC 9148 4.7) runs its handler on
+ * a worker thread: the request is acknowledged at once with an empty ACK
+ * and answered with a separate (Confirmable) response when the handler is
+ * done; with 16 such requests running, 5.03 with Max-Age. Other resources
+ * run on the CoAPS thread and answer in the ACK.
  *
  * Deduplication (RFC 7252 4.5): the answer to a Confirmable POST is kept
  * for EXCHANGE_LIFETIME (up to 64 answers of at most 16 KiB); a duplicate
@@ -78,6 +88,8 @@ typedef struct brski_coap_config {
     const brski_coap_resource *resources;
     size_t n_resources;
     void *handler_ctx;
+    const char *const *deferred_paths; /* resource paths answered with a separate response
+                                          (slow handlers), NULL-terminated; NULL: none */
 } brski_coap_config;
 
 /*
