@@ -1,6 +1,7 @@
 /*
- * cms.c - CMS SignedData sign (wolfSSL PKCS#7) and strict verify (own DER
- * walk + wolfCrypt signature check) for vouchers, RFC 5652 / RFC 8366 5.4.
+ * cms.c - CMS SignedData sign (own encoder, signature through brski_signer)
+ * and strict verify (own DER walk + wolfCrypt signature check) for vouchers,
+ * RFC 5652 / RFC 8366 5.4.
  */
 #include "brski/cms.h"
 
@@ -8,10 +9,8 @@
 #include <string.h>
 
 #include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/asn_public.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
-#include <wolfssl/wolfcrypt/pkcs7.h>
-#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/sha512.h>
 
@@ -266,7 +265,12 @@ static brski_err find_signer(brski_cms_signed *out, uint8_t sid_tag, brski_slice
     return BRSKI_ERR_CRYPTO;
 }
 
-static brski_err verify_inner(brski_slice der, brski_cms_signed *out)
+/*
+ * The strict walk of brski_cms_verify; with |check_sig| false everything but
+ * the public-key signature check (for our own output, signed a moment ago
+ * with a key compared to the signer certificate).
+ */
+static brski_err verify_inner(brski_slice der, bool check_sig, brski_cms_signed *out)
 {
     brski_slice ci, oid, explicit0, sd, v, digest_algs, eci, ectype, econtent_wrap, econtent;
     brski_slice signer_infos, si;
@@ -445,8 +449,9 @@ static brski_err verify_inner(brski_slice der, brski_cms_signed *out)
     }
     signed_bytes[0] = BRSKI_DER_SET;
     const brski_cert *signer = &out->certs[out->signer_index];
-    rv = brski_pubkey_verify(signer->spki, out->sig_alg, BRSKI_SIG_FMT_DER,
-                             brski_slice_make(signed_bytes, attrs_whole.len), sig);
+    rv = check_sig ? brski_pubkey_verify(signer->spki, out->sig_alg, BRSKI_SIG_FMT_DER,
+                                         brski_slice_make(signed_bytes, attrs_whole.len), sig)
+                   : BRSKI_OK;
     free(signed_bytes);
     if (rv != BRSKI_OK) {
         brski_log(BRSKI_LOG_WARN, "cms: signature does not verify with the signer certificate");
@@ -464,31 +469,11 @@ static brski_err verify_inner(brski_slice der, brski_cms_signed *out)
 brski_err brski_cms_verify(brski_slice der, brski_cms_signed *out)
 {
     memset(out, 0, sizeof(*out));
-    brski_err rv = verify_inner(der, out);
+    brski_err rv = verify_inner(der, true, out);
     if (rv != BRSKI_OK) {
         brski_cms_signed_clear(out);
     }
     return rv;
-}
-
-/*
- * wolfSSL 5.5.4 writes SignedData version 1 whatever the eContentType;
- * RFC 5652 5.1 requires 3 when it is not id-data (rfc8366bis 7.1). The
- * version is outside the signed attributes, so it is set here.
- */
-static brski_err set_version3(uint8_t *der, size_t len)
-{
-    brski_slice in = brski_slice_make(der, len), ci, oid, e0, sd, v;
-    if (brski_der_expect(&in, BRSKI_DER_SEQUENCE, &ci, NULL) != BRSKI_OK ||
-        brski_der_expect(&ci, BRSKI_DER_OID, &oid, NULL) != BRSKI_OK ||
-        brski_der_expect(&ci, BRSKI_DER_CONTEXT_CONS(0), &e0, NULL) != BRSKI_OK ||
-        brski_der_expect(&e0, BRSKI_DER_SEQUENCE, &sd, NULL) != BRSKI_OK ||
-        brski_der_expect(&sd, BRSKI_DER_INTEGER, &v, NULL) != BRSKI_OK || v.len != 1 ||
-        (v.p[0] != 1 && v.p[0] != 3)) {
-        return BRSKI_ERR_INTERNAL;
-    }
-    der[v.p - der] = 3;
-    return BRSKI_OK;
 }
 
 /* One signed attribute SEQUENCE { type, SET { value } } appended to |b|. */
@@ -525,20 +510,81 @@ static int der_cmp(brski_slice a, brski_slice b)
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
+/* Digest and signature algorithm of a SignerInfo for one signer key. */
+typedef struct sign_algs {
+    digest_alg dg;
+    const char *dg_oid;
+    brski_sig_alg sig;
+    const char *sig_oid;
+    bool sig_null_params; /* RFC 4055 2.1: RSA AlgorithmIdentifiers carry NULL */
+} sign_algs;
+
 /*
- * Our own SignedData encoder, used for Ed25519: wolfSSL 5.5.4's PKCS#7
- * encoder fails with BAD_FUNC_ARG (-173) for Ed25519 keys because it
- * decodes the private key without its public half. RFC 8419: SHA-512
- * messageDigest, PureEdDSA over the DER of signedAttrs.
+ * RFC 5754 3.3 (ECDSA: SHA-256 for P-256, SHA-384 for P-384, SHA-512 for
+ * P-521), RFC 8419 3.1 (Ed25519: SHA-512), RFC 5754 3.2 (RSA PKCS#1 v1.5
+ * with SHA-256). The digest algorithm is the one the signature names.
+ */
+static brski_err sign_algs_for(const brski_cert *cert, sign_algs *a)
+{
+    memset(a, 0, sizeof(*a));
+    switch (cert->key_type) {
+    case BRSKI_KEY_EC:
+        if (cert->key_bits > 384) {
+            *a = (sign_algs){DG_SHA512, OID_SHA512, BRSKI_SIG_ECDSA_SHA512,
+                             "1.2.840.10045.4.3.4", false};
+        } else if (cert->key_bits > 256) {
+            *a = (sign_algs){DG_SHA384, OID_SHA384, BRSKI_SIG_ECDSA_SHA384,
+                             "1.2.840.10045.4.3.3", false};
+        } else {
+            *a = (sign_algs){DG_SHA256, OID_SHA256, BRSKI_SIG_ECDSA_SHA256,
+                             "1.2.840.10045.4.3.2", false};
+        }
+        return BRSKI_OK;
+    case BRSKI_KEY_ED25519:
+        *a = (sign_algs){DG_SHA512, OID_SHA512, BRSKI_SIG_ED25519, BRSKI_OID_ED25519, false};
+        return BRSKI_OK;
+    case BRSKI_KEY_RSA:
+        *a = (sign_algs){DG_SHA256, OID_SHA256, BRSKI_SIG_RSA_SHA256, "1.2.840.113549.1.1.11",
+                         true};
+        return BRSKI_OK;
+    default:
+        return BRSKI_ERR_UNSUPPORTED;
+    }
+}
+
+/* AlgorithmIdentifier { |oid|, NULL when |null_params| } appended to |b|. */
+static brski_err put_alg_id(brski_buf *b, const char *oid, bool null_params)
+{
+    size_t m;
+    brski_err rv = brski_der_begin(b, BRSKI_DER_SEQUENCE, &m);
+    if (rv == BRSKI_OK) {
+        rv = brski_der_put_oid(b, oid);
+    }
+    if (rv == BRSKI_OK && null_params) {
+        rv = brski_der_put(b, BRSKI_DER_NULL, brski_slice_make(NULL, 0));
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_der_end(b, m);
+    }
+    return rv;
+}
+
+/*
+ * Our own SignedData encoder (RFC 5652 5): the signature over the DER SET OF
+ * signedAttrs is made by brski_signer with the key as it was loaded and
+ * checked once, instead of wolfSSL's PKCS#7 encoder, which re-imports and
+ * re-checks the private key for every signature (and cannot sign with
+ * Ed25519 in wolfSSL 5.5.4).
  */
 static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer *key,
                           const brski_cert *cert, const brski_slice *chain, size_t chain_count,
                           const brski_env *env, brski_buf *out)
 {
     const char *ctype = voucher_ctype ? BRSKI_OID_CT_VOUCHER : BRSKI_OID_DATA;
-    brski_buf a[3], attrs, sig, ct_tlv, md_tlv, time_tlv, b;
+    brski_buf a[3], attrs, sig, ct_tlv, md_tlv, time_tlv, b, spki;
     uint8_t md[64];
-    size_t md_len = 0, m0, m1, m2, m3, m4, m5, m6;
+    size_t md_len = 0, m0, m1, m2, m3, m4, m5;
+    sign_algs alg;
     brski_err rv;
     for (size_t i = 0; i < 3; i++) {
         brski_buf_init(&a[i], 256);
@@ -549,8 +595,20 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
     brski_buf_init(&md_tlv, 80);
     brski_buf_init(&time_tlv, 32);
     brski_buf_init(&b, BRSKI_MAX_BODY);
+    brski_buf_init(&spki, BRSKI_MAX_CERT);
 
-    rv = digest(DG_SHA512, content, md, &md_len);
+    rv = sign_algs_for(cert, &alg);
+    /* The key must be the one of |cert| (compared, not re-derived). */
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_spki(key, &spki);
+    }
+    if (rv == BRSKI_OK && !brski_slice_eq(brski_buf_slice(&spki), cert->spki)) {
+        brski_log(BRSKI_LOG_WARN, "cms: the signing key is not the key of the signer certificate");
+        rv = BRSKI_ERR_ARG;
+    }
+    if (rv == BRSKI_OK) {
+        rv = digest(alg.dg, content, md, &md_len);
+    }
     if (rv == BRSKI_OK) {
         rv = brski_der_put_oid(&ct_tlv, ctype);
     }
@@ -560,6 +618,7 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
     if (rv == BRSKI_OK) {
         rv = brski_der_put_time(&time_tlv, brski_env_now(env));
     }
+    /* RFC 5652 11.1 contentType, 11.3 signingTime, 11.2 messageDigest. */
     if (rv == BRSKI_OK) {
         rv = put_attr(&a[0], OID_ATTR_CONTENT_TYPE, brski_buf_slice(&ct_tlv));
     }
@@ -590,9 +649,10 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
     if (rv == BRSKI_OK) {
         rv = brski_der_end(&attrs, m0);
     }
+    /* RFC 5652 5.4: the signature covers the DER of signedAttrs with the SET tag. */
     if (rv == BRSKI_OK) {
-        rv = brski_signer_sign(key, BRSKI_SIG_ED25519, BRSKI_SIG_FMT_DER, brski_buf_slice(&attrs),
-                               env, &sig);
+        rv = brski_signer_sign(key, alg.sig, BRSKI_SIG_FMT_DER, brski_buf_slice(&attrs), env,
+                               &sig);
     }
     if (rv != BRSKI_OK) {
         goto out;
@@ -610,19 +670,14 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
     if (rv == BRSKI_OK) {
         rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m2); /* SignedData */
     }
+    /* RFC 5652 5.1: version 3 when eContentType is not id-data (rfc8366bis 7.1). */
     if (rv == BRSKI_OK) {
         rv = brski_der_put_u64(&b, voucher_ctype ? 3 : 1);
     }
     if (rv == BRSKI_OK) { /* digestAlgorithms */
         rv = brski_der_begin(&b, BRSKI_DER_SET, &m3);
         if (rv == BRSKI_OK) {
-            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m4);
-        }
-        if (rv == BRSKI_OK) {
-            rv = brski_der_put_oid(&b, OID_SHA512);
-        }
-        if (rv == BRSKI_OK) {
-            rv = brski_der_end(&b, m4);
+            rv = put_alg_id(&b, alg.dg_oid, false);
         }
         if (rv == BRSKI_OK) {
             rv = brski_der_end(&b, m3);
@@ -679,25 +734,13 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
             }
         }
         if (rv == BRSKI_OK) {
-            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m5);
-            if (rv == BRSKI_OK) {
-                rv = brski_der_put_oid(&b, OID_SHA512);
-            }
-            if (rv == BRSKI_OK) {
-                rv = brski_der_end(&b, m5);
-            }
+            rv = put_alg_id(&b, alg.dg_oid, false);
         }
         if (rv == BRSKI_OK) {
             rv = brski_buf_append(&b, attrs.p, attrs.len);
         }
         if (rv == BRSKI_OK) {
-            rv = brski_der_begin(&b, BRSKI_DER_SEQUENCE, &m6);
-            if (rv == BRSKI_OK) {
-                rv = brski_der_put_oid(&b, "1.3.101.112");
-            }
-            if (rv == BRSKI_OK) {
-                rv = brski_der_end(&b, m6);
-            }
+            rv = put_alg_id(&b, alg.sig_oid, alg.sig_null_params);
         }
         if (rv == BRSKI_OK) {
             rv = brski_der_put(&b, BRSKI_DER_OCTET_STRING, brski_buf_slice(&sig));
@@ -718,10 +761,21 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
     if (rv == BRSKI_OK) {
         rv = brski_der_end(&b, m0);
     }
+    /*
+     * Check what we produced with the same strict rules a receiver applies
+     * (structure, attributes, digest, signer lookup). The public-key check of
+     * the signature is left to the receivers: the key was compared with the
+     * signer certificate above, and a verification here cost as much as the
+     * signature again.
+     */
     if (rv == BRSKI_OK) {
         brski_cms_signed check;
-        rv = brski_cms_verify(brski_buf_slice(&b), &check);
+        memset(&check, 0, sizeof(check));
+        rv = verify_inner(brski_buf_slice(&b), false, &check);
         brski_cms_signed_clear(&check);
+        if (rv != BRSKI_OK) {
+            brski_log(BRSKI_LOG_WARN, "cms: our own SignedData does not verify");
+        }
     }
     if (rv == BRSKI_OK) {
         rv = brski_buf_append(out, b.p, b.len);
@@ -736,178 +790,7 @@ out:
     brski_buf_clear(&md_tlv);
     brski_buf_clear(&time_tlv);
     brski_buf_clear(&b);
-    return rv;
-}
-
-brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice key_der,
-                         brski_slice cert_der, const brski_slice *chain, size_t chain_count,
-                         const brski_env *env, brski_buf *out)
-{
-    /* DER of OID 1.2.840.113549.1.9.16.1.40, tag and length included. */
-    static const uint8_t voucher_oid[] = {0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
-                                          0x01, 0x09, 0x10, 0x01, 0x28};
-    brski_cert cert;
-    PKCS7 *p7 = NULL;
-    WC_RNG rng;
-    bool rng_ok = false;
-    uint8_t *key_copy = NULL, *cert_copy = NULL, *content_copy = NULL, *der = NULL;
-    brski_err rv;
-    size_t der_cap = BRSKI_MAX_BODY;
-    brski_buf md_attr, time_attr;
-
-    brski_buf_init(&md_attr, 80);
-    brski_buf_init(&time_attr, 32);
-
-    memset(&cert, 0, sizeof(cert));
-    if (content.len == 0 || content.len > BRSKI_MAX_BODY / 2 || key_der.len == 0 ||
-        key_der.len > UINT32_MAX || chain_count > BRSKI_CMS_MAX_CERTS - 1) {
-        return BRSKI_ERR_ARG;
-    }
-    rv = brski_cert_parse(cert_der, &cert);
-    if (rv != BRSKI_OK) {
-        return rv;
-    }
-    int encrypt_oid, hash_oid;
-    switch (cert.key_type) {
-    case BRSKI_KEY_EC:
-        encrypt_oid = ECDSAk;
-        hash_oid = cert.key_bits > 384 ? SHA512h : cert.key_bits > 256 ? SHA384h : SHA256h;
-        break;
-    case BRSKI_KEY_ED25519: {
-        brski_signer *ed = NULL;
-        rv = brski_signer_from_bytes(key_der, &ed);
-        if (rv == BRSKI_OK) {
-            rv = sign_own(content, voucher_ctype, ed, &cert, chain, chain_count, env, out);
-        }
-        brski_signer_free(ed);
-        goto out;
-    }
-    case BRSKI_KEY_RSA:
-        encrypt_oid = RSAk;
-        hash_oid = SHA256h;
-        break;
-    default:
-        rv = BRSKI_ERR_UNSUPPORTED;
-        goto out;
-    }
-    key_copy = brski_memdup(key_der.p, key_der.len);
-    cert_copy = brski_memdup(cert_der.p, cert_der.len);
-    content_copy = brski_memdup(content.p, content.len);
-    der = malloc(der_cap);
-    p7 = wc_PKCS7_New(NULL, INVALID_DEVID);
-    if (key_copy == NULL || cert_copy == NULL || content_copy == NULL || der == NULL ||
-        p7 == NULL) {
-        rv = BRSKI_ERR_NOMEM;
-        goto out;
-    }
-    if (wc_InitRng(&rng) != 0) {
-        rv = BRSKI_ERR_CRYPTO;
-        goto out;
-    }
-    rng_ok = true;
-    if (wc_PKCS7_InitWithCert(p7, cert_copy, (word32)cert_der.len) != 0) {
-        rv = BRSKI_ERR_CRYPTO;
-        goto out;
-    }
-    for (size_t i = 0; i < chain_count; i++) {
-        /* wolfSSL keeps a pointer into the caller's bytes until the PKCS7 is freed. */
-        if (chain[i].len > UINT32_MAX ||
-            wc_PKCS7_AddCertificate(p7, (byte *)(uintptr_t)chain[i].p, (word32)chain[i].len) !=
-                0) {
-            rv = BRSKI_ERR_CRYPTO;
-            goto out;
-        }
-    }
-    p7->content = content_copy;
-    p7->contentSz = (word32)content.len;
-    p7->privateKey = key_copy;
-    p7->privateKeySz = (word32)key_der.len;
-    p7->encryptOID = encrypt_oid;
-    p7->hashOID = hash_oid;
-    p7->rng = &rng;
-    /*
-     * wolfSSL 5.5.4 writes a corrupt signingTime (first digit zeroed), so
-     * the three RFC 5652 attributes are built here: contentType (11.1),
-     * signingTime from |env| (11.3), messageDigest (11.2).
-     */
-    static const uint8_t oid_ct[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                     0xf7, 0x0d, 0x01, 0x09, 0x03};
-    static const uint8_t oid_md[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                     0xf7, 0x0d, 0x01, 0x09, 0x04};
-    static const uint8_t oid_st[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                     0xf7, 0x0d, 0x01, 0x09, 0x05};
-    static const uint8_t data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                       0xf7, 0x0d, 0x01, 0x07, 0x01};
-    uint8_t md[64];
-    size_t md_len = 0;
-    rv = digest(hash_oid == SHA512h ? DG_SHA512 : hash_oid == SHA384h ? DG_SHA384 : DG_SHA256,
-                content, md, &md_len);
-    if (rv != BRSKI_OK) {
-        goto out;
-    }
-    rv = brski_der_put(&md_attr, BRSKI_DER_OCTET_STRING, brski_slice_make(md, md_len));
-    if (rv == BRSKI_OK) {
-        rv = brski_der_put_time(&time_attr, brski_env_now(env));
-    }
-    if (rv != BRSKI_OK) {
-        goto out;
-    }
-    PKCS7Attrib attrs[3] = {
-        {oid_ct, sizeof(oid_ct), voucher_ctype ? voucher_oid : data_oid,
-         voucher_ctype ? (word32)sizeof(voucher_oid) : (word32)sizeof(data_oid)},
-        {oid_st, sizeof(oid_st), time_attr.p, (word32)time_attr.len},
-        {oid_md, sizeof(oid_md), md_attr.p, (word32)md_attr.len},
-    };
-    if (wc_PKCS7_NoDefaultSignedAttribs(p7) != 0) {
-        rv = BRSKI_ERR_CRYPTO;
-        goto out;
-    }
-    p7->signedAttribs = attrs;
-    p7->signedAttribsSz = 3;
-    if (voucher_ctype &&
-        wc_PKCS7_SetContentType(p7, (byte *)(uintptr_t)voucher_oid, sizeof(voucher_oid)) != 0) {
-        rv = BRSKI_ERR_CRYPTO;
-        goto out;
-    }
-    brski_opcount_add(BRSKI_OP_SIGN, brski_opcount_alg(cert.key_type, cert.key_bits));
-    int n = wc_PKCS7_EncodeSignedData(p7, der, (word32)der_cap);
-    if (n <= 0) {
-        brski_log(BRSKI_LOG_WARN, "cms: wolfSSL PKCS#7 signing failed (%d)", n);
-        rv = BRSKI_ERR_CRYPTO;
-        goto out;
-    }
-    if (voucher_ctype) {
-        rv = set_version3(der, (size_t)n);
-        if (rv != BRSKI_OK) {
-            goto out;
-        }
-    }
-    /* Check what we produced with the same strict rules a receiver applies. */
-    brski_cms_signed check;
-    rv = brski_cms_verify(brski_slice_make(der, (size_t)n), &check);
-    brski_cms_signed_clear(&check);
-    if (rv != BRSKI_OK) {
-        brski_log(BRSKI_LOG_WARN, "cms: our own SignedData does not verify");
-        goto out;
-    }
-    rv = brski_buf_append(out, der, (size_t)n);
-out:
-    if (p7 != NULL) {
-        wc_PKCS7_Free(p7);
-    }
-    if (rng_ok) {
-        wc_FreeRng(&rng);
-    }
-    if (key_copy != NULL) {
-        brski_memwipe(key_copy, key_der.len);
-    }
-    free(key_copy);
-    free(cert_copy);
-    free(content_copy);
-    free(der);
-    brski_cert_clear(&cert);
-    brski_buf_clear(&md_attr);
-    brski_buf_clear(&time_attr);
+    brski_buf_clear(&spki);
     return rv;
 }
 
@@ -915,17 +798,37 @@ brski_err brski_cms_sign_with(brski_slice content, bool voucher_ctype, brski_sig
                               brski_slice cert_der, const brski_slice *chain, size_t chain_count,
                               const brski_env *env, brski_buf *out)
 {
-    brski_buf der;
+    brski_cert cert;
     brski_err rv;
-    if (key == NULL) {
+
+    if (key == NULL || content.len == 0 || content.len > BRSKI_MAX_BODY / 2 ||
+        chain_count > BRSKI_CMS_MAX_CERTS - 1) {
         return BRSKI_ERR_ARG;
     }
-    brski_buf_init(&der, BRSKI_MAX_CERT);
-    rv = brski_signer_export_der(key, true, &der);
+    memset(&cert, 0, sizeof(cert));
+    rv = brski_cert_parse(cert_der, &cert);
     if (rv == BRSKI_OK) {
-        rv = brski_cms_sign(content, voucher_ctype, brski_buf_slice(&der), cert_der, chain,
-                            chain_count, env, out);
+        rv = sign_own(content, voucher_ctype, key, &cert, chain, chain_count, env, out);
     }
-    brski_buf_wipe(&der);
+    brski_cert_clear(&cert);
+    return rv;
+}
+
+brski_err brski_cms_sign(brski_slice content, bool voucher_ctype, brski_slice key_der,
+                         brski_slice cert_der, const brski_slice *chain, size_t chain_count,
+                         const brski_env *env, brski_buf *out)
+{
+    brski_signer *key = NULL;
+    brski_err rv;
+
+    if (key_der.len == 0) {
+        return BRSKI_ERR_ARG;
+    }
+    rv = brski_signer_from_bytes(key_der, &key);
+    if (rv == BRSKI_OK) {
+        rv = brski_cms_sign_with(content, voucher_ctype, key, cert_der, chain, chain_count, env,
+                                 out);
+    }
+    brski_signer_free(key);
     return rv;
 }

@@ -252,6 +252,77 @@ brski_err brski_tls_client_new(const char *cert_file, const char *key_file, brsk
     return BRSKI_OK;
 }
 
+brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
+                                      const brski_signer *key, brski_tls_pin_fn pin,
+                                      void *pin_ctx, brski_tls_ctx **out)
+{
+    brski_tls_ctx *t = NULL;
+    brski_buf pem, der, spki;
+    brski_cert leaf;
+    brski_err rv;
+
+    *out = NULL;
+    if (chain == NULL || n_chain == 0 || key == NULL) {
+        return BRSKI_ERR_ARG;
+    }
+    memset(&leaf, 0, sizeof(leaf));
+    brski_buf_init(&pem, BRSKI_MAX_CHAIN * 2);
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    brski_buf_init(&spki, BRSKI_MAX_CERT);
+    rv = ctx_new(false, &t);
+    for (size_t i = 0; rv == BRSKI_OK && i < n_chain; i++) {
+        rv = brski_pem_encode(chain[i], "CERTIFICATE", &pem);
+    }
+    /* As key_matches_cert(): our own SPKI comparison, not wolfSSL's. */
+    if (rv == BRSKI_OK) {
+        rv = brski_cert_parse(chain[0], &leaf);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_spki(key, &spki);
+    }
+    if (rv == BRSKI_OK && !brski_slice_eq(leaf.spki, brski_buf_slice(&spki))) {
+        brski_log(BRSKI_LOG_ERROR, "tls: private key does not match the client certificate");
+        rv = BRSKI_ERR_CRYPTO;
+    }
+    if (rv == BRSKI_OK && (pem.len > INT32_MAX ||
+                           wolfSSL_CTX_use_certificate_chain_buffer(t->ctx, pem.p, (long)pem.len) !=
+                               WOLFSSL_SUCCESS)) {
+        rv = BRSKI_ERR_MALFORMED;
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_signer_export_der(key, false, &der);
+    }
+    if (rv == BRSKI_OK && (der.len > INT32_MAX ||
+                           wolfSSL_CTX_use_PrivateKey_buffer(t->ctx, der.p, (long)der.len,
+                                                             WOLFSSL_FILETYPE_ASN1) !=
+                               WOLFSSL_SUCCESS)) {
+        rv = BRSKI_ERR_CRYPTO;
+    }
+    brski_buf_wipe(&der);
+    brski_buf_clear(&pem);
+    brski_buf_clear(&spki);
+    brski_cert_clear(&leaf);
+    if (rv != BRSKI_OK) {
+        brski_tls_ctx_free(t);
+        return rv;
+    }
+    /* Same trust handling as brski_tls_client_new(). */
+    wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, accept_any);
+    t->pin = pin;
+    t->pin_ctx = pin_ctx;
+    *out = t;
+    return BRSKI_OK;
+}
+
+void brski_tls_ctx_set_pin(brski_tls_ctx *t, brski_tls_pin_fn pin, void *pin_ctx)
+{
+    if (t == NULL || t->server) {
+        return;
+    }
+    t->pin = pin;
+    t->pin_ctx = pin_ctx;
+}
+
 void brski_tls_ctx_free(brski_tls_ctx *t)
 {
     if (t == NULL) {

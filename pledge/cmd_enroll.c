@@ -14,7 +14,8 @@ static const char usage_text[] =
     "usage: brski-pledge enroll --config F\n"
     "Onboards the pledge described by F ([pledge] serial, idevid_cert, idevid_key,\n"
     "transport = https (default, registrar_https = HOST:PORT) or coap (registrar_coaps =\n"
-    "HOST:PORT, cBRSKI over DTLS), optional out_dir and timeout_ms; [anchor NAME] with\n"
+    "HOST:PORT, cBRSKI over DTLS), optional out_dir, timeout_ms and ldevid_reconnect\n"
+    "(default true: enroll status over a new session with the LDevID); [anchor NAME] with\n"
     "purpose = masa). Writes ldevid.crt, ldevid.key (0600), domain-ca.crt and voucher.p7\n"
     "(voucher.cose over CoAPS) into out_dir (default: the IDevID's directory).\n"
     "Exit 0 enrolled, 1 failed, 2 usage.\n";

@@ -6,8 +6,14 @@
  * Order of steps (SPEC-NOTES 1.1, Pledge): provisional TLS with the IDevID
  * as client certificate, voucher-request with the registrar's EE
  * certificate, voucher acceptance, pinning, retroactive validation of the
- * registrar chain, voucher status, then EST over a connection verified
- * against the pinned domain certificate, and enroll status.
+ * registrar chain (which ends the provisional state of that connection),
+ * voucher status and EST over the same, now authenticated connection
+ * (RFC 8995 5.6.2; persistent connections, SPEC-NOTES 1.1), then a new
+ * connection with the LDevID for the enroll status (RFC 8995 5.9.4: SHOULD;
+ * ldevid_reconnect = false keeps the same connection).
+ *
+ * The IDevID key is loaded and checked once per run and serves both the
+ * TLS client authentication and the voucher-request signature.
  */
 #include "enroll.h"
 
@@ -158,6 +164,11 @@ int pledge_enroll_load(const char *path, pledge_enroll_cfg *cfg, char *why, size
         goto done;
     }
     cfg->timeout_ms = (unsigned)timeout;
+    if (brski_config_get_bool(&c, "pledge", "ldevid_reconnect", true, &cfg->ldevid_reconnect, err,
+                              sizeof(err)) != BRSKI_OK) {
+        set_why(why, why_cap, "config", "%s", err);
+        goto done;
+    }
     if (brski_anchor_store_load_config(&cfg->anchors, &c, err, sizeof(err)) != BRSKI_OK) {
         set_why(why, why_cap, "config", "anchors: %s", err);
         goto done;
@@ -205,10 +216,12 @@ typedef struct enroll_run {
     pledge_link link;           /* the registrar link (HTTPS or CoAPS) */
     brski_cert *idevid_chain;   /* leaf first */
     size_t idevid_count;
+    brski_slice idevid_der[8];  /* DER of idevid_chain, for the TLS client identity */
     char serial[BRSKI_VOUCHER_MAX_SERIAL + 1];
     brski_signer *idevid_key;
     brski_cert reg_chain[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t reg_count;
+    bool reg_validated;         /* reg_chain validated against the pinned domain cert */
     brski_buf nonce;
     brski_buf voucher_signed;   /* as received: CMS or COSE_Sign1 */
     brski_voucher voucher;
@@ -297,10 +310,18 @@ static brski_err load_idevid(enroll_run *r)
             return rv;
         }
     }
+    for (size_t i = 0; i < r->idevid_count && i < 8; i++) {
+        r->idevid_der[i] = brski_slice_make(r->idevid_chain[i].der, r->idevid_chain[i].der_len);
+    }
+    r->link.chain = r->idevid_der;
+    r->link.n_chain = r->idevid_count < 8 ? r->idevid_count : 8;
+    r->link.key = r->idevid_key;
     step(r, "idevid", "serial %s, %s key", r->serial,
          brski_key_type_name(r->idevid_chain[0].key_type));
     return BRSKI_OK;
 }
+
+static brski_err pin_check(void *ctx, const brski_http_peer *peer);
 
 /*
  * RFC 8995 5.1 (cBRSKI 6.1 for DTLS): provisional session, any registrar
@@ -332,6 +353,12 @@ static brski_err provisional_session(enroll_run *r)
                 brski_err_str(rv));
         return rv;
     }
+    /*
+     * RFC 8995 5 (SPEC-NOTES 1.1): without a persistent connection the pledge
+     * must remember the certificates and re-check them on each connection:
+     * should the link reconnect, the registrar must present the kept chain.
+     */
+    r->link.ops->set_pin(&r->link, pin_check, r);
     {
         char subj[256] = "?";
         name_str(r->reg_chain[0].subject, subj, sizeof(subj));
@@ -515,20 +542,59 @@ static brski_err accept_and_pin(enroll_run *r)
                 r->cfg->coap ? "DTLS" : "TLS", detail);
         return rv;
     }
-    step(r, "registrar-check", "registrar %s chain validated against the pinned domain cert",
+    /*
+     * RFC 8995 5.6.2: validating the kept chain with the pinned-domain-cert
+     * ends the provisional state; this connection is now authenticated and
+     * carries the voucher status and EST (persistent connection, 5).
+     */
+    r->reg_validated = true;
+    step(r, "registrar-check",
+         "registrar %s chain validated against the pinned domain cert, connection now "
+         "authenticated",
          r->cfg->coap ? "DTLS" : "TLS");
     return post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, true, NULL);
 }
 
-/* Pin check for the sessions after the voucher (RFC 8995 5.6.2). */
+/* True when |peer| presented exactly the chain kept from the provisional session. */
+static bool same_as_kept(const enroll_run *r, const brski_http_peer *peer)
+{
+    if (peer->n_certs != r->reg_count) {
+        return false;
+    }
+    for (size_t i = 0; i < peer->n_certs; i++) {
+        if (!brski_slice_eq(peer->certs[i],
+                            brski_slice_make(r->reg_chain[i].der, r->reg_chain[i].der_len))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Check of every connection after the provisional one. Before registrar-check
+ * only the kept chain is accepted (RFC 8995 5: remember and re-check). After
+ * it (RFC 8995 5.6.2), the very chain registrar-check validated is not
+ * validated again; any other chain goes through the policy module with the
+ * pinned-domain-cert.
+ */
 static brski_err pin_check(void *ctx, const brski_http_peer *peer)
 {
-    const brski_anchor_store *pinned = ctx;
+    const enroll_run *r = ctx;
+    const brski_anchor_store *pinned = &r->pinned;
     brski_cert chain[BRSKI_HTTP_MAX_CHAIN_CERTS];
     size_t n = 0;
     char detail[400];
     brski_err rv = peer->n_certs == 0 ? BRSKI_ERR_AUTH : BRSKI_OK;
 
+    if (rv == BRSKI_OK && same_as_kept(r, peer)) {
+        return BRSKI_OK;
+    }
+    if (rv == BRSKI_OK && !r->reg_validated) {
+        brski_log(BRSKI_LOG_WARN,
+                  "pledge: RFC 8995 5: the registrar presented another certificate on "
+                  "reconnection");
+        return BRSKI_ERR_AUTH;
+    }
     memset(chain, 0, sizeof(chain));
     for (size_t i = 0; rv == BRSKI_OK && i < peer->n_certs; i++) {
         rv = brski_cert_parse(peer->certs[i], &chain[i]);
@@ -549,23 +615,45 @@ static brski_err pin_check(void *ctx, const brski_http_peer *peer)
     return rv;
 }
 
-static brski_err verified_session(enroll_run *r)
+/*
+ * RFC 8995 5.9.4: on success the pledge SHOULD send the enroll status over a
+ * new TLS session that authenticates with the new LDevID (the registrar
+ * thereby sees that the LDevID works); the server chain is checked against
+ * the pinned domain cert. HTTPS presents the LDevID key from memory; the
+ * CoAPS link reads the files just written. When that session cannot be set
+ * up, the failure is reported over the existing connection.
+ */
+static brski_err ldevid_session(enroll_run *r)
 {
-    char name[32];
+    char name[32], path_crt[600], path_key[600];
+    brski_slice leaf = brski_buf_slice(&r->ldevid_der);
+    pledge_link next = r->link;
     brski_err rv;
 
-    (void)snprintf(name, sizeof(name), "%s-pinned", r->link.ops->session);
-    r->link.ops->close(&r->link);
-    rv = r->link.ops->open(&r->link, pin_check, &r->pinned);
+    (void)snprintf(name, sizeof(name), "%s-ldevid", r->link.ops->session);
+    (void)snprintf(path_crt, sizeof(path_crt), "%s/ldevid.crt", r->cfg->out_dir);
+    (void)snprintf(path_key, sizeof(path_key), "%s/ldevid.key", r->cfg->out_dir);
+    next.impl = NULL;
+    next.cert_file = path_crt;
+    next.key_file = path_key;
+    next.chain = &leaf;
+    next.n_chain = 1;
+    next.key = r->new_key;
+    rv = next.ops->open(&next, pin_check, r);
     if (rv != BRSKI_OK) {
+        next.ops->close(&next);
+        (void)post_status(r, "enroll-status", PLEDGE_RES_ESTATUS, false,
+                          "new session with the LDevID failed");
         set_why(r->why, r->why_cap, name,
-                "RFC 8995 5.6.2: %s with the registrar verified against the pinned domain "
-                "cert failed: %s",
+                "RFC 8995 5.9.4: %s with the LDevID, registrar verified against the pinned "
+                "domain cert, failed: %s",
                 r->cfg->coap ? "DTLS" : "TLS", brski_err_str(rv));
         return rv;
     }
-    step(r, name, "new %s session, registrar verified against the pinned domain cert",
-         r->cfg->coap ? "DTLS" : "TLS");
+    r->link.ops->close(&r->link);
+    r->link = next;
+    step(r, name, "new %s session with the LDevID, registrar verified against the pinned "
+         "domain cert", r->cfg->coap ? "DTLS" : "TLS");
     return BRSKI_OK;
 }
 
@@ -867,9 +955,6 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
         rv = accept_and_pin(&r);
     }
     if (rv == BRSKI_OK) {
-        rv = verified_session(&r);
-    }
-    if (rv == BRSKI_OK) {
         rv = get_cacerts(&r);
     }
     if (rv == BRSKI_OK) {
@@ -886,11 +971,24 @@ brski_err pledge_enroll_run(pledge_enroll_cfg *cfg, FILE *out, char *why, size_t
                               "LDevID check failed");
         }
     }
-    if (rv == BRSKI_OK) {
-        rv = post_status(&r, "enroll-status", PLEDGE_RES_ESTATUS, true, NULL);
-    }
+    /* The LDevID is stored before it is used for the enroll-status session. */
     if (rv == BRSKI_OK) {
         rv = write_outputs(&r);
+        if (rv != BRSKI_OK) {
+            /* RFC 8995 5.9.4: a failure is reported over the existing connection. */
+            char saved[512];
+            (void)snprintf(saved, sizeof(saved), "%s", why);
+            (void)post_status(&r, "enroll-status", PLEDGE_RES_ESTATUS, false,
+                              "cannot store the LDevID");
+            (void)snprintf(why, why_cap, "%s", saved);
+        }
+    }
+    /* ldevid_reconnect = false: the enroll status goes over the same connection. */
+    if (rv == BRSKI_OK && cfg->ldevid_reconnect) {
+        rv = ldevid_session(&r);
+    }
+    if (rv == BRSKI_OK) {
+        rv = post_status(&r, "enroll-status", PLEDGE_RES_ESTATUS, true, NULL);
     }
     if (rv == BRSKI_OK) {
         char subj[256] = "?";

@@ -23,6 +23,7 @@ typedef struct pledge_enroll_cfg {
     uint16_t port;
     char out_dir[512];         /* where ldevid.crt, ldevid.key, domain-ca.crt go */
     unsigned timeout_ms;
+    bool ldevid_reconnect;     /* RFC 8995 5.9.4 SHOULD: enroll status over a new LDevID session */
     brski_anchor_store anchors; /* [anchor *] sections: at least one purpose masa */
 } pledge_enroll_cfg;
 

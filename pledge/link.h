@@ -57,6 +57,12 @@ typedef struct pledge_link_ops {
     /* One request; |body| is the voucher-request, status body or CSR DER. */
     brski_err (*request)(pledge_link *l, pledge_res res, brski_slice body, pledge_reply *out);
     void (*close)(pledge_link *l);
+    /*
+     * Check for any reconnection of the open session (HTTPS reconnects when
+     * the server closes a keep-alive connection; a CoAPS session never
+     * reconnects, so it has nothing to set).
+     */
+    void (*set_pin)(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx);
     /* Signs the voucher-request with the IDevID key (CMS or COSE_Sign1). */
     brski_err (*sign_pvr)(const brski_voucher *v, brski_signer *key, const brski_cert *chain,
                           size_t n_chain, brski_buf *out);
@@ -71,8 +77,11 @@ typedef struct pledge_link_ops {
 
 struct pledge_link {
     const pledge_link_ops *ops;
-    const char *cert_file;      /* IDevID PEM */
+    const char *cert_file;      /* client certificate PEM (the CoAPS link reads files) */
     const char *key_file;
+    const brski_slice *chain;   /* the same identity in memory (HTTPS): DER, leaf first */
+    size_t n_chain;
+    const brski_signer *key;    /* borrowed; loaded once per run */
     const char *host;
     uint16_t port;
     unsigned timeout_ms;

@@ -58,6 +58,14 @@ static brski_err coaps_open(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
     return rv;
 }
 
+/* brski_coap_client never reconnects: after a session error requests fail. */
+static void coaps_set_pin(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
+{
+    (void)l;
+    (void)pin;
+    (void)pin_ctx;
+}
+
 static brski_err coaps_peer(pledge_link *l, brski_http_peer *peer)
 {
     brski_coap_client_peer(l->impl, peer);
@@ -193,6 +201,7 @@ const pledge_link_ops pledge_link_coaps = {
     .peer = coaps_peer,
     .request = coaps_request,
     .close = coaps_close,
+    .set_pin = coaps_set_pin,
     .sign_pvr = coaps_sign_pvr,
     .accept_voucher = brski_voucher_cose_accept,
     .status_body = coaps_status_body,

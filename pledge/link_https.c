@@ -73,7 +73,11 @@ static brski_err https_open(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
     }
     brski_buf_init(&s->peer_buf, BRSKI_HTTP_MAX_CHAIN_CERTS * BRSKI_MAX_CERT);
     l->impl = s;
-    brski_err rv = brski_tls_client_new(l->cert_file, l->key_file, pin, pin_ctx, &s->tls);
+    /* The key the run already loaded and checked: no second read of the key file. */
+    brski_err rv =
+        l->key != NULL
+            ? brski_tls_client_new_signer(l->chain, l->n_chain, l->key, pin, pin_ctx, &s->tls)
+            : brski_tls_client_new(l->cert_file, l->key_file, pin, pin_ctx, &s->tls);
     if (rv == BRSKI_OK) {
         rv = brski_http_client_new(s->tls, l->host, l->port, l->timeout_ms, &s->http);
     }
@@ -81,6 +85,14 @@ static brski_err https_open(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
         rv = brski_http_client_connect(s->http);
     }
     return rv;
+}
+
+static void https_set_pin(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
+{
+    https_state *s = l->impl;
+    if (s != NULL) {
+        brski_tls_ctx_set_pin(s->tls, pin, pin_ctx);
+    }
 }
 
 static brski_err https_peer(pledge_link *l, brski_http_peer *peer)
@@ -255,6 +267,7 @@ const pledge_link_ops pledge_link_https = {
     .peer = https_peer,
     .request = https_request,
     .close = https_close,
+    .set_pin = https_set_pin,
     .sign_pvr = https_sign_pvr,
     .accept_voucher = brski_voucher_accept,
     .status_body = https_status_body,

@@ -126,11 +126,13 @@ run_case() {
         fail "$alg/$levels $s1: enroll failed: $out"
     grep -q "^done .*LDevID \"serialNumber=$s1\", pinned domain \"CN=BRSKI Demo Domain CA" \
         <<<"$out" || fail "$alg/$levels: no final line: $out"
-    local st
-    for st in idevid dtls pvr voucher verify pin registrar-check voucher-status dtls-pinned \
-        cacerts csrattrs csr simpleenroll ldevid-check enroll-status write; do
-        grep -q "^$st " <<<"$out" || fail "$alg/$levels: step $st not reported: $out"
-    done
+    # One DTLS session from the provisional handshake to /sen (RFC 8995 5.6.2: it is
+    # authenticated by registrar-check), then one with the LDevID for /es (5.9.4).
+    local steps
+    steps=$(awk '{print $1}' <<<"$out" | tr '\n' ' ')
+    [ "$steps" = "idevid dtls pvr voucher verify pin registrar-check voucher-status cacerts \
+csrattrs csr simpleenroll ldevid-check write dtls-ldevid enroll-status done " ] ||
+        fail "$alg/$levels: steps: $steps"
     grep -q "^pvr .*COSE_Sign1" <<<"$out" || fail "$alg/$levels: PVR is not COSE: $out"
     grep -q "^voucher-status .*status true sent, registrar answered CoAP 2.04" <<<"$out" ||
         fail "$alg/$levels: voucher status: $out"
@@ -138,6 +140,17 @@ run_case() {
         fail "$alg/$levels: enroll status: $out"
     [ "$(grep -c . <<<"$out")" = 17 ] || fail "$alg/$levels: expected 17 step lines: $out"
 
+    # The registrar saw the IDevID for /vs and the LDevID for /es (audit actor: serial
+    # and the first 8 bytes of the certificate's SHA-256).
+    local idh ldh
+    idh=$(openssl x509 -in "$pdir/idevid.crt" -outform DER | sha256sum | cut -c1-16)
+    ldh=$(openssl x509 -in "$pdir/ldevid.crt" -outform DER | sha256sum | cut -c1-16)
+    [ "$(sqlite3 "$dir/registrar.db" "select actor from audit where action = 'voucher.status' \
+and actor like 'serial:$s1 %' order by seq desc limit 1")" = "serial:$s1 sha256:$idh" ] ||
+        fail "$alg/$levels: voucher status actor"
+    [ "$(sqlite3 "$dir/registrar.db" "select actor from audit where action = 'enroll.status' \
+and actor like 'serial:$s1 %' order by seq desc limit 1")" = "serial:$s1 sha256:$ldh" ] ||
+        fail "$alg/$levels: enroll status not sent with the LDevID"
     openssl verify -CAfile "$dir/domain/ca.crt" "$pdir/ldevid.crt" >/dev/null ||
         fail "$alg/$levels: LDevID does not chain to the domain CA"
     openssl verify -CAfile "$pdir/domain-ca.crt" "$pdir/ldevid.crt" >/dev/null ||

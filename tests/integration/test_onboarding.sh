@@ -89,10 +89,14 @@ run_case() {
         out=$("$PLEDGE" enroll --config "$ini" 2>&1) || fail "$alg/$levels $serial: enroll failed: $out"
         grep -q "^done .*LDevID \"serialNumber=$serial\", pinned domain \"CN=BRSKI Demo Domain CA" \
             <<<"$out" || fail "$alg/$levels $serial: no final line: $out"
-        for s in idevid tls pvr voucher verify pin registrar-check voucher-status tls-pinned \
-            cacerts csrattrs csr simpleenroll ldevid-check enroll-status write; do
-            grep -q "^$s " <<<"$out" || fail "$alg/$levels $serial: step $s not reported"
-        done
+        # One connection from the provisional TLS to simpleenroll (RFC 8995 5.6.2: it is
+        # authenticated by registrar-check), then one with the LDevID (5.9.4).
+        steps=$(awk '{print $1}' <<<"$out" | tr '\n' ' ')
+        [ "$steps" = "idevid tls pvr voucher verify pin registrar-check voucher-status cacerts \
+csrattrs csr simpleenroll ldevid-check write tls-ldevid enroll-status done " ] ||
+            fail "$alg/$levels $serial: steps: $steps"
+        grep -q "^registrar-check .*connection now authenticated" <<<"$out" ||
+            fail "$alg/$levels $serial: registrar-check line: $out"
         openssl verify -CAfile "$dir/domain/ca.crt" "$pdir/ldevid.crt" >/dev/null ||
             fail "$alg/$levels $serial: LDevID does not chain to the domain CA"
         openssl verify -CAfile "$pdir/domain-ca.crt" "$pdir/ldevid.crt" >/dev/null ||
@@ -109,11 +113,54 @@ run_case() {
         [ "$(openssl pkey -in "$pdir/ldevid.key" -pubout)" != \
             "$(openssl pkey -in "$pdir/idevid.key" -pubout)" ] ||
             fail "$alg/$levels $serial: LDevID reuses the IDevID key"
+        # The registrar saw the IDevID for the voucher status and the LDevID for the
+        # enroll status (audit actor: serial and the first 8 bytes of the cert's SHA-256).
+        local idh ldh
+        idh=$(openssl x509 -in "$pdir/idevid.crt" -outform DER | sha256sum | cut -c1-16)
+        ldh=$(openssl x509 -in "$pdir/ldevid.crt" -outform DER | sha256sum | cut -c1-16)
+        [ "$(sqlite3 "$dir/registrar.db" "select actor from audit where action = \
+'voucher.status' and actor like 'serial:$serial %' order by seq desc limit 1")" = \
+            "serial:$serial sha256:$idh" ] || fail "$alg/$levels $serial: voucher status actor"
+        [ "$(sqlite3 "$dir/registrar.db" "select actor from audit where action = \
+'enroll.status' and actor like 'serial:$serial %' order by seq desc limit 1")" = \
+            "serial:$serial sha256:$ldh" ] || fail "$alg/$levels $serial: enroll status not sent with the LDevID"
         # The stored voucher names this pledge and pins the domain CA.
         # (the JSON is the eContent, byte for byte).
         grep -aq "\"serial-number\":\"$serial\"" "$pdir/voucher.p7" ||
             fail "$alg/$levels $serial: voucher content"
     done
+
+    # ldevid_reconnect = false: the enroll status goes over the connection that did
+    # simpleenroll, so the registrar records it under the IDevID.
+    local same=$dir/same.ini sserial=${serials[0]} idh2
+    sed -e "s/^\[pledge\]\$/[pledge]\nout_dir = sameout\nldevid_reconnect = false/" \
+        "$dir/pledge-$sserial.ini" >"$same"
+    out=$("$PLEDGE" enroll --config "$same" 2>&1) || fail "$alg/$levels: ldevid_reconnect = false: $out"
+    steps=$(awk '{print $1}' <<<"$out" | tr '\n' ' ')
+    [ "$steps" = "idevid tls pvr voucher verify pin registrar-check voucher-status cacerts \
+csrattrs csr simpleenroll ldevid-check write enroll-status done " ] ||
+        fail "$alg/$levels: ldevid_reconnect = false: steps: $steps"
+    idh2=$(openssl x509 -in "$dir/pledges/$sserial/idevid.crt" -outform DER | sha256sum | cut -c1-16)
+    [ "$(sqlite3 "$dir/registrar.db" "select actor from audit where action = \
+'enroll.status' and actor like 'serial:$sserial %' order by seq desc limit 1")" = \
+        "serial:$sserial sha256:$idh2" ] || fail "$alg/$levels: ldevid_reconnect = false: actor"
+    sed -i "s/^ldevid_reconnect = false/ldevid_reconnect = maybe/" "$same"
+    local brc=0 berr
+    berr=$("$PLEDGE" enroll --config "$same" 2>&1 >/dev/null) || brc=$?
+    [ "$brc" = 2 ] && grep -q "ldevid_reconnect" <<<"$berr" ||
+        fail "$alg/$levels: ldevid_reconnect = maybe: exit $brc: $berr"
+
+    # out_dir unusable: the write fails, the failure is reported as enroll status
+    # false over the existing connection (RFC 8995 5.9.4), exit 1 naming the write.
+    local wbad=$dir/wbad.ini
+    : >"$dir/notadir"
+    sed -e "s#^\[pledge\]\$#[pledge]\nout_dir = notadir/sub#" "$dir/pledge-$sserial.ini" >"$wbad"
+    brc=0; berr=$("$PLEDGE" enroll --config "$wbad" 2>&1 >/dev/null) || brc=$?
+    [ "$brc" = 1 ] && grep -q "^enroll: write: cannot write into" <<<"$berr" ||
+        fail "$alg/$levels: unusable out_dir: exit $brc: $berr"
+    [ "$(sqlite3 "$dir/registrar.db" "select count(*) from statuses where serial = \
+'$sserial' and kind = 'enroll' and ok = 0 and reason = 'cannot store the LDevID'")" -ge 1 ] ||
+        fail "$alg/$levels: unusable out_dir: no enroll status false at the registrar"
 
     # A pledge trusting a foreign MASA anchor must refuse the voucher (RFC 8995 5.6.1).
     local bad=$dir/bad.ini

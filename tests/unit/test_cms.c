@@ -490,6 +490,51 @@ static void test_cms_sign_every_key_type(void **state)
     sign_and_accept(BRSKI_ALG_P256);
     sign_and_accept(BRSKI_ALG_P384);
     sign_and_accept(BRSKI_ALG_ED25519);
+    sign_and_accept(BRSKI_ALG_P521);
+    sign_and_accept(BRSKI_ALG_RSA2048);
+}
+
+/* The signing key must be the key of the signer certificate. */
+static void test_cms_sign_refuses_a_key_not_of_the_certificate(void **state)
+{
+    int64_t now = at("2026-01-01T00:00:00Z");
+    uint64_t seed = 12;
+    brski_env env;
+    brski_signer *key = NULL, *other = NULL;
+    brski_buf name, spki, cert, der;
+    (void)state;
+    test_env_init(&env, &now, &seed);
+    brski_buf_init(&name, 1024);
+    brski_buf_init(&spki, 4096);
+    brski_buf_init(&cert, BRSKI_MAX_CERT);
+    brski_buf_init(&der, BRSKI_MAX_BODY);
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &key), BRSKI_OK);
+    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &other), BRSKI_OK);
+    const brski_name_attr cn[] = {{BRSKI_OID_AT_CN, BRSKI_DER_UTF8_STRING, "Test MASA"}};
+    assert_int_equal(brski_name_build(cn, 1, &name), BRSKI_OK);
+    assert_int_equal(brski_signer_spki(key, &spki), BRSKI_OK);
+    brski_cert_template t;
+    memset(&t, 0, sizeof(t));
+    t.subject = brski_buf_slice(&name);
+    t.spki = brski_buf_slice(&spki);
+    t.not_before = now - 60;
+    t.not_after = now + 86400;
+    t.path_len = -1;
+    t.key_usage = BRSKI_KU_DIGITAL_SIGNATURE;
+    assert_int_equal(brski_cert_build(&t, key, &env, &cert), BRSKI_OK);
+    assert_int_equal(brski_cms_sign_with(brski_slice_str(own_voucher), true, other,
+                                         brski_buf_slice(&cert), NULL, 0, &env, &der),
+                     BRSKI_ERR_ARG);
+    assert_int_equal(der.len, 0);
+    assert_int_equal(brski_cms_sign_with(brski_slice_str(own_voucher), true, key,
+                                         brski_buf_slice(&cert), NULL, 0, &env, &der),
+                     BRSKI_OK);
+    brski_signer_free(key);
+    brski_signer_free(other);
+    brski_buf_clear(&name);
+    brski_buf_clear(&spki);
+    brski_buf_clear(&cert);
+    brski_buf_clear(&der);
 }
 
 static void test_cms_nonceless_voucher_needs_the_option(void **state)
@@ -534,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_cms_peer_artifacts_behave_as_documented),
         cmocka_unit_test(test_cms_sign_roundtrip_voucher_ctype),
         cmocka_unit_test(test_cms_sign_every_key_type),
+        cmocka_unit_test(test_cms_sign_refuses_a_key_not_of_the_certificate),
         cmocka_unit_test(test_cms_nonceless_voucher_needs_the_option),
         cmocka_unit_test(test_cms_mutation_sweep_rejects_everything),
     };

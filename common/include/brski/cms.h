@@ -2,7 +2,8 @@
  * cms.h - CMS SignedData (RFC 5652) for vouchers and voucher-requests
  * (RFC 8366 5.4, rfc8366bis 7.1, RFC 8995 5.2/5.5).
  *
- * Signing goes through wolfSSL PKCS#7 and emits eContentType
+ * Signing is our own DER encoder with the signature made by brski_signer;
+ * it emits eContentType
  * id-ct-animaJSONVoucher (1.2.840.113549.1.9.16.1.40), SignedData v3.
  * Verification is our own strict walk over the DER (der.h) with the
  * signature checked by wolfCrypt (brski_pubkey_verify); wolfSSL's
@@ -75,11 +76,15 @@ BRSKI_MUST_USE brski_err brski_cms_verify(brski_slice der, brski_cms_signed *out
  * 0) is added after it. eContentType is id-ct-animaJSONVoucher when
  * |voucher_ctype|, else id-data. Digest SHA-256 (SHA-384 for P-384, SHA-512
  * for P-521/Ed25519). Signed attributes: contentType, signingTime (the
- * clock of |env|, NULL: default) and messageDigest. Ed25519 (RFC 8419) uses
- * our own encoder, since wolfSSL 5.5.4's cannot sign with it. The result is
- * checked with brski_cms_verify before it is returned.
- * Errors: BRSKI_ERR_ARG, _UNSUPPORTED (key type), _CRYPTO (wolfSSL failed),
- * _TOOBIG, _NOMEM.
+ * clock of |env|, NULL: default) and messageDigest. Signature algorithm
+ * ecdsa-with-SHA*, Ed25519 (RFC 8419) or sha256WithRSAEncryption. The key is
+ * loaded with brski_signer_from_bytes and the message built by our own
+ * encoder (see brski_cms_sign_with). Before it is returned, the result is
+ * walked with brski_cms_verify's strict rules except the public-key check of
+ * the signature (the key is compared with |cert_der|'s SubjectPublicKeyInfo
+ * instead; receivers verify).
+ * Errors: BRSKI_ERR_ARG (also: key not the key of |cert_der|), _MALFORMED
+ * (key or certificate), _UNSUPPORTED (key type), _CRYPTO, _TOOBIG, _NOMEM.
  */
 BRSKI_MUST_USE brski_err brski_cms_sign(brski_slice content, bool voucher_ctype,
                                         brski_slice key_der, brski_slice cert_der,
@@ -89,8 +94,8 @@ BRSKI_MUST_USE brski_err brski_cms_sign(brski_slice content, bool voucher_ctype,
 typedef struct brski_signer brski_signer;
 
 /*
- * As brski_cms_sign, with the private key taken from |key|: its DER is
- * exported only for wolfSSL's PKCS#7 encoder and wiped right after.
+ * As brski_cms_sign, signing with the loaded |key| through brski_signer_sign
+ * (the key is not exported, re-imported or re-checked per signature).
  */
 BRSKI_MUST_USE brski_err brski_cms_sign_with(brski_slice content, bool voucher_ctype,
                                              brski_signer *key, brski_slice cert_der,

@@ -17,6 +17,7 @@
 #include "brski/buf.h"
 #include "brski/err.h"
 #include "brski/http.h"
+#include "brski/signer.h"
 
 typedef struct brski_tls_ctx brski_tls_ctx;
 typedef struct brski_tls_conn brski_tls_conn;
@@ -50,6 +51,28 @@ BRSKI_MUST_USE brski_err brski_tls_server_new(const char *cert_file, const char 
 BRSKI_MUST_USE brski_err brski_tls_client_new(const char *cert_file, const char *key_file,
                                               brski_tls_pin_fn pin, void *pin_ctx,
                                               brski_tls_ctx **out);
+
+/*
+ * As brski_tls_client_new() with an identity already in memory: |chain| (DER,
+ * leaf first, copied) and the loaded |key| (borrowed; wolfSSL keeps its own
+ * copy), so a client that already holds its key does not read and check the
+ * key file again (a pledge's IDevID, or its LDevID before it is written).
+ * _ARG (no chain or key), _MALFORMED (a certificate wolfSSL refuses), _CRYPTO
+ * (|key| is not the key of the leaf), _NOMEM, _INTERNAL.
+ */
+BRSKI_MUST_USE brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
+                                                     const brski_signer *key,
+                                                     brski_tls_pin_fn pin, void *pin_ctx,
+                                                     brski_tls_ctx **out);
+
+/*
+ * Sets (or with |pin| NULL clears) the pin check of a client context. It runs
+ * for every connection whose handshake completes afterwards, not for those
+ * already established: a provisional client that later validated its server
+ * (RFC 8995 5.6.2) keeps its connection and has every reconnection checked.
+ * No effect on server contexts.
+ */
+void brski_tls_ctx_set_pin(brski_tls_ctx *ctx, brski_tls_pin_fn pin, void *pin_ctx);
 
 void brski_tls_ctx_free(brski_tls_ctx *ctx);
 
