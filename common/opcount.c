@@ -19,10 +19,13 @@
 
 static _Atomic unsigned long long own_ops[BRSKI_OP_KINDS][BRSKI_OPALG_KINDS];
 static _Atomic unsigned long long tls_ops[BRSKI_OP_KINDS][BRSKI_OPALG_KINDS];
+static _Atomic unsigned long long dtls_ops[BRSKI_OP_KINDS][BRSKI_OPALG_KINDS];
 /* [server][resumed] */
 static _Atomic unsigned long long handshakes[2][2];
 /* full server handshakes in which the client presented a certificate */
 static _Atomic unsigned long long handshakes_mutual;
+/* DTLS handshakes of the CoAP transport, [server][resumed] */
+static _Atomic unsigned long long dtls_handshakes[2][2];
 static _Atomic unsigned long long msg_n[BRSKI_MSG_KINDS];
 static _Atomic unsigned long long msg_bytes[BRSKI_MSG_KINDS];
 
@@ -95,6 +98,8 @@ size_t brski_opcount_format(char *out, size_t cap)
                         atomic_load(&own_ops[o][a]));
             put_counter(out, cap, &len, "tls", op_names[o], alg_names[a],
                         atomic_load(&tls_ops[o][a]));
+            put_counter(out, cap, &len, "dtls", op_names[o], alg_names[a],
+                        atomic_load(&dtls_ops[o][a]));
         }
     }
     put_counter(out, cap, &len, "hs", "server", "full", atomic_load(&handshakes[1][0]));
@@ -102,6 +107,12 @@ size_t brski_opcount_format(char *out, size_t cap)
     put_counter(out, cap, &len, "hs", "server", "mutual", atomic_load(&handshakes_mutual));
     put_counter(out, cap, &len, "hs", "client", "full", atomic_load(&handshakes[0][0]));
     put_counter(out, cap, &len, "hs", "client", "resumed", atomic_load(&handshakes[0][1]));
+    put_counter(out, cap, &len, "hs", "dtls_server", "full", atomic_load(&dtls_handshakes[1][0]));
+    put_counter(out, cap, &len, "hs", "dtls_server", "resumed",
+                atomic_load(&dtls_handshakes[1][1]));
+    put_counter(out, cap, &len, "hs", "dtls_client", "full", atomic_load(&dtls_handshakes[0][0]));
+    put_counter(out, cap, &len, "hs", "dtls_client", "resumed",
+                atomic_load(&dtls_handshakes[0][1]));
     for (size_t m = 0; m < BRSKI_MSG_KINDS; m++) {
         put_counter(out, cap, &len, "msg", msg_names[m], "n", atomic_load(&msg_n[m]));
         put_counter(out, cap, &len, "msg", msg_names[m], "bytes", atomic_load(&msg_bytes[m]));
@@ -223,6 +234,12 @@ void brski_opcount_msg(brski_msg kind, size_t bytes)
     atomic_fetch_add_explicit(&msg_bytes[kind], (unsigned long long)bytes, memory_order_relaxed);
 }
 
+bool brski_opcount_enabled(void)
+{
+    brski_opcount_init();
+    return enabled;
+}
+
 unsigned long long brski_opcount_get(bool tls, brski_op op, brski_op_alg alg)
 {
     if ((unsigned)op >= BRSKI_OP_KINDS || (unsigned)alg >= BRSKI_OPALG_KINDS) {
@@ -327,5 +344,64 @@ void brski_opcount_tls(struct WOLFSSL *ssl, bool server)
     }
     if (peer != BRSKI_OPALG_KINDS) {
         tls_add(BRSKI_OP_VERIFY, peer);
+    }
+}
+
+static void dtls_add(brski_op op, brski_op_alg alg)
+{
+    atomic_fetch_add_explicit(&dtls_ops[op][alg], 1, memory_order_relaxed);
+}
+
+static brski_op_alg slice_alg(brski_slice der)
+{
+    return der.len > 0 && der.len <= (size_t)INT32_MAX ? cert_alg(der.p, (int)der.len)
+                                                        : BRSKI_OPALG_KINDS;
+}
+
+/*
+ * DTLS 1.2 (RFC 6347 4.2: the TLS 1.2 handshake) with ECDHE_ECDSA
+ * (RFC 8422 5.4, 5.8), the only kind our CoAP peers negotiate (EC
+ * certificates, DTLS 1.2 the highest version the DTLS library offers):
+ * full handshake, as for TLS 1.2 above:
+ *   each side   1 keygen (its ephemeral ECDHE share) + 1 ECDH;
+ *   server      1 sign (ServerKeyExchange), 1 verify of the client's
+ *               CertificateVerify (our CoAP servers require a certificate);
+ *   client      1 verify of the ServerKeyExchange, 1 sign (CertificateVerify).
+ * Unlike wolfSSL in tls.c, OpenSSL verifies the peer's certificates even
+ * though the transport's verify callback accepts every verdict: it builds a
+ * chain from the certificates the peer sent (there are no trust anchors in
+ * its store, so the chain ends at the last certificate it can link) and
+ * checks the signature of every certificate in it on the key of the next
+ * one (X509_verify_cert, internal_verify); the top certificate's own
+ * signature is not checked (no X509_V_FLAG_CHECK_SS_SIGNATURE). So a built
+ * chain of n certificates costs n - 1 verifies, each on the issuer's key.
+ * Abbreviated (resumed) handshake: no public-key operation.
+ */
+void brski_opcount_dtls(const brski_opcount_dtls_hs *hs)
+{
+    if (hs == NULL) {
+        return;
+    }
+    brski_opcount_init();
+    atomic_fetch_add_explicit(&dtls_handshakes[hs->server ? 1 : 0][hs->resumed ? 1 : 0], 1,
+                              memory_order_relaxed);
+    if (!enabled || hs->resumed) {
+        return;
+    }
+    brski_op_alg g = group_alg(hs->group);
+    dtls_add(BRSKI_OP_KEYGEN, g);
+    dtls_add(BRSKI_OP_ECDH, g);
+    brski_op_alg mine = slice_alg(hs->own_cert);
+    brski_op_alg peer = slice_alg(hs->peer_cert);
+    if (mine != BRSKI_OPALG_KINDS) {
+        dtls_add(BRSKI_OP_SIGN, mine);
+    }
+    if (peer != BRSKI_OPALG_KINDS) {
+        dtls_add(BRSKI_OP_VERIFY, peer);
+    }
+    size_t n = hs->chain_n < BRSKI_OPCOUNT_DTLS_CHAIN ? hs->chain_n : BRSKI_OPCOUNT_DTLS_CHAIN;
+    for (size_t i = 1; i < n; i++) {
+        brski_op_alg issuer = slice_alg(hs->chain[i]);
+        dtls_add(BRSKI_OP_VERIFY, issuer != BRSKI_OPALG_KINDS ? issuer : BRSKI_OPALG_OTHER);
     }
 }

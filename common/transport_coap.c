@@ -3,6 +3,7 @@
  * includes libcoap and OpenSSL headers (see coap.h for the contract).
  */
 #include <coap3/coap.h>
+#include <openssl/objects.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -20,6 +21,7 @@
 
 #include "brski/coap.h"
 #include "brski/log.h"
+#include "brski/opcount.h"
 #include "brski/tls.h"
 
 #define COAP_POLL_MS 100u
@@ -119,6 +121,47 @@ static int tls_setup(void *tls_session, coap_dtls_pki_t *setup)
     }
     SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_accept);
     return 1;
+}
+
+/* ---- handshake counting for the load generator (brski/opcount.h) ---- */
+
+/* DER of |x| in |*der| (the caller frees it with OPENSSL_free); empty if none. */
+static brski_slice count_der(X509 *x, unsigned char **der)
+{
+    *der = NULL;
+    int len = x != NULL ? i2d_X509(x, der) : -1;
+    return len > 0 ? brski_slice_make(*der, (size_t)len) : brski_slice_make(NULL, 0);
+}
+
+/* Called on COAP_EVENT_DTLS_CONNECTED, on both sides. */
+static void count_dtls_handshake(coap_session_t *sess, bool server)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    SSL *ssl = coap_session_get_tls(sess, &lib);
+    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+        return;
+    }
+    brski_opcount_dtls_hs hs;
+    memset(&hs, 0, sizeof(hs));
+    hs.server = server;
+    hs.resumed = SSL_session_reused(ssl) == 1;
+    unsigned char *der[2 + BRSKI_OPCOUNT_DTLS_CHAIN] = {NULL};
+    if (!hs.resumed && brski_opcount_enabled()) {
+        int nid = (int)SSL_get_negotiated_group(ssl); /* a NID, returned through SSL_ctrl */
+        hs.group = nid > 0 ? OBJ_nid2sn(nid) : NULL;
+        hs.own_cert = count_der(SSL_get_certificate(ssl), &der[0]);
+        hs.peer_cert = count_der(SSL_get0_peer_certificate(ssl), &der[1]);
+        STACK_OF(X509) *chain = SSL_get0_verified_chain(ssl);
+        int n = chain != NULL ? sk_X509_num(chain) : 0;
+        for (int i = 0; i < n && hs.chain_n < BRSKI_OPCOUNT_DTLS_CHAIN; i++) {
+            hs.chain[hs.chain_n] = count_der(sk_X509_value(chain, i), &der[2 + hs.chain_n]);
+            hs.chain_n++;
+        }
+    }
+    brski_opcount_dtls(&hs);
+    for (size_t i = 0; i < sizeof(der) / sizeof(der[0]); i++) {
+        OPENSSL_free(der[i]);
+    }
 }
 
 static bool chain_add(coap_peer_chain *pc, X509 *x)
@@ -255,6 +298,9 @@ static int on_event(coap_session_t *sess, const coap_event_t event)
 {
     if (event == COAP_EVENT_SERVER_SESSION_DEL && sess != NULL) {
         upload_drop(sess);
+    }
+    if (event == COAP_EVENT_DTLS_CONNECTED && sess != NULL) {
+        count_dtls_handshake(sess, true); /* for the load generator */
     }
     return 0;
 }
@@ -1205,6 +1251,7 @@ static int client_on_event(coap_session_t *sess, const coap_event_t ev)
     switch (ev) {
     case COAP_EVENT_DTLS_CONNECTED:
         c->connected = true;
+        count_dtls_handshake(sess, false);
         break;
     case COAP_EVENT_DTLS_ERROR:
         /* A DTLS alert during the handshake: the peers did not authenticate. */

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -11,6 +12,7 @@
 #include "brski/opcount.h"
 #include "brski/signer.h"
 #include "brski/x509.h"
+#include "brski/file.h"
 
 static unsigned long long own(brski_op op, brski_op_alg alg)
 {
@@ -108,12 +110,102 @@ static void test_format(void **state)
     assert_int_equal(small[9], '\0');
 }
 
+static void read_fixture(const char *name, brski_buf *out)
+{
+    char path[1024];
+    int n = snprintf(path, sizeof(path), "%s/tests/vectors/est/%s", BRSKI_SOURCE_DIR, name);
+    assert_true(n > 0 && (size_t)n < sizeof(path));
+    assert_int_equal(brski_file_read(path, out), BRSKI_OK);
+}
+
+/* Value of counter |name| (e.g. "dtls.sign.p256") in the snapshot line; 0 when absent. */
+static unsigned long long counter(const char *name)
+{
+    char line[4096];
+    char key[64];
+    (void)brski_opcount_format(line, sizeof(line));
+    (void)snprintf(key, sizeof(key), " %s=", name);
+    const char *p = strstr(line, key);
+    return p != NULL ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/*
+ * A full DTLS 1.2 ECDHE_ECDSA handshake: 1 ephemeral keygen + 1 ECDH in the
+ * negotiated group, 1 signature with our key, 1 verification with the
+ * peer's key, plus one verification per link of the chain the TLS library
+ * built (on the issuer's key). A resumed one: no operation.
+ */
+static void test_dtls_derivation(void **state)
+{
+    (void)state;
+    brski_buf leaf, mfg, ca;
+    brski_buf_init(&leaf, BRSKI_MAX_CERT);
+    brski_buf_init(&mfg, BRSKI_MAX_CERT);
+    brski_buf_init(&ca, BRSKI_MAX_CERT);
+    read_fixture("idevid.der", &leaf); /* P-256, issued by mfg */
+    read_fixture("mfg.der", &mfg);     /* P-256, self-signed */
+    read_fixture("ca.der", &ca);       /* P-256, self-signed */
+    assert_true(brski_opcount_enabled());
+
+    unsigned long long kx = counter("dtls.keygen.x25519"), ex = counter("dtls.ecdh.x25519");
+    unsigned long long kp = counter("dtls.keygen.p256"), ep = counter("dtls.ecdh.p256");
+    unsigned long long s = counter("dtls.sign.p256"), v = counter("dtls.verify.p256");
+    unsigned long long sf = counter("hs.dtls_server.full");
+    unsigned long long sr = counter("hs.dtls_server.resumed");
+    unsigned long long cf = counter("hs.dtls_client.full");
+
+    brski_opcount_dtls_hs hs;
+    memset(&hs, 0, sizeof(hs));
+    hs.server = true;
+    hs.group = "X25519";
+    hs.own_cert = brski_buf_slice(&ca);
+    hs.peer_cert = brski_buf_slice(&leaf);
+    hs.chain[0] = brski_buf_slice(&leaf);
+    hs.chain[1] = brski_buf_slice(&mfg);
+    hs.chain_n = 2;
+    brski_opcount_dtls(&hs);
+    assert_int_equal(counter("hs.dtls_server.full"), sf + 1);
+    assert_int_equal(counter("dtls.keygen.x25519"), kx + 1);
+    assert_int_equal(counter("dtls.ecdh.x25519"), ex + 1);
+    assert_int_equal(counter("dtls.sign.p256"), s + 1);
+    assert_int_equal(counter("dtls.verify.p256"), v + 2); /* CertificateVerify + leaf on mfg */
+
+    /* Resumed: counted as a handshake, no operation. */
+    hs.resumed = true;
+    brski_opcount_dtls(&hs);
+    assert_int_equal(counter("hs.dtls_server.resumed"), sr + 1);
+    assert_int_equal(counter("dtls.sign.p256"), s + 1);
+    assert_int_equal(counter("dtls.verify.p256"), v + 2);
+
+    /* Client without a certificate of its own, P-256 ECDHE, chain of one. */
+    memset(&hs, 0, sizeof(hs));
+    hs.group = "prime256v1";
+    hs.peer_cert = brski_buf_slice(&ca);
+    hs.chain[0] = brski_buf_slice(&ca);
+    hs.chain_n = 1;
+    brski_opcount_dtls(&hs);
+    assert_int_equal(counter("hs.dtls_client.full"), cf + 1);
+    assert_int_equal(counter("dtls.keygen.p256"), kp + 1);
+    assert_int_equal(counter("dtls.ecdh.p256"), ep + 1);
+    assert_int_equal(counter("dtls.sign.p256"), s + 1);
+    assert_int_equal(counter("dtls.verify.p256"), v + 3);
+    assert_int_equal(counter("hs.dtls_server.full"), sf + 1);
+
+    brski_opcount_dtls(NULL); /* ignored */
+    brski_buf_clear(&ca);
+    brski_buf_clear(&mfg);
+    brski_buf_clear(&leaf);
+}
+
 int main(void)
 {
+    /* Counting with derivations on; the exit snapshot goes nowhere. */
+    (void)setenv("BRSKI_OPCOUNT_FILE", "/dev/null", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_signer_ops),
         cmocka_unit_test(test_alg_columns),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_dtls_derivation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

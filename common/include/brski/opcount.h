@@ -16,6 +16,9 @@
  * CMS signing, brski_pubkey_verify for X.509, CMS, COSE and policy checks).
  * "tls.*" are the operations each completed TLS handshake implies, derived
  * from the protocol in brski_opcount_tls() (wolfSSL runs them internally).
+ * "dtls.*" are the same for each completed DTLS handshake of the CoAP
+ * transport, derived in brski_opcount_dtls() (OpenSSL runs them inside
+ * libcoap); their handshakes are "hs.dtls_server.*" / "hs.dtls_client.*".
  */
 #ifndef BRSKI_OPCOUNT_H
 #define BRSKI_OPCOUNT_H
@@ -23,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "brski/buf.h"
 #include "brski/x509.h"
 
 typedef enum brski_op {
@@ -81,6 +85,35 @@ struct WOLFSSL;
  * is set (deriving needs the certificates' key types).
  */
 void brski_opcount_tls(struct WOLFSSL *ssl, bool server);
+
+/* Longest certificate chain brski_opcount_dtls() looks at. */
+#define BRSKI_OPCOUNT_DTLS_CHAIN 8
+
+/* One completed DTLS 1.2 handshake, as the transport reads it from its TLS library. */
+typedef struct brski_opcount_dtls_hs {
+    bool server;
+    bool resumed;           /* abbreviated handshake (RFC 5246 7.3) */
+    const char *group;      /* the (EC)DHE group's name (e.g. "prime256v1", "X25519"), or NULL */
+    brski_slice own_cert;   /* DER of the certificate this side presented; empty if none */
+    brski_slice peer_cert;  /* DER of the peer's end-entity certificate; empty if none */
+    /*
+     * The chain the TLS library built over the peer's certificates while
+     * verifying them (leaf first), even when the verify callback accepted
+     * errors in it; |chain_n| is 0 when it built none.
+     */
+    brski_slice chain[BRSKI_OPCOUNT_DTLS_CHAIN];
+    size_t chain_n;
+} brski_opcount_dtls_hs;
+
+/*
+ * Counts one completed DTLS handshake and the public-key operations it
+ * implies (see opcount.c). As for TLS, only the handshake counter is kept
+ * unless counting is enabled.
+ */
+void brski_opcount_dtls(const brski_opcount_dtls_hs *hs);
+
+/* True when BRSKI_OPCOUNT_FILE is set (the derivations are worth their cost). */
+bool brski_opcount_enabled(void);
 
 /* Current value of one counter (for tests). */
 unsigned long long brski_opcount_get(bool tls, brski_op op, brski_op_alg alg);
