@@ -9,7 +9,7 @@ PKGS=(
     libwolfssl-dev libcoap3-dev libssl-dev libcbor-dev libcmocka-dev
     libhttp-parser-dev libjansson-dev libsqlite3-dev sqlite3
     openssl curl libcoap3-bin gnutls-bin faketime
-    python3 python3-cbor2 python3-cryptography
+    python3 python3-cbor2 python3-cryptography time
 )
 
 missing=()
