@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +29,7 @@
 #define TICK_MS 100
 #define DRAIN_MS 2000            /* longest lingering close */
 #define DRAIN_MAX (256u * 1024u) /* most bytes dropped while lingering */
+#define IDLE_RELEASE_MS 1000     /* a worker idle this long gives back its caches */
 
 typedef enum conn_state {
     CONN_HANDSHAKE,
@@ -364,17 +368,56 @@ static void run_handler(brski_server *srv, conn *c)
     encode_response(c);
 }
 
+/*
+ * Gives back what a worker's crypto left cached: wolfCrypt's fixed-point ECC
+ * tables (FP_ECC: about 0.8 MB for each of up to 15 points per thread, most of
+ * them public keys of pledges seen once) and the freed pages of the malloc
+ * arenas. Under load the tables stay; they are rebuilt after a pause.
+ */
+static void release_thread_caches(void)
+{
+    brski_tls_thread_cleanup();
+#if defined(__GLIBC__)
+    (void)malloc_trim(0);
+#endif
+}
+
+/* Waits for work (srv->mu held); after IDLE_RELEASE_MS without any, releases caches once. */
+static void wait_for_work(brski_server *srv, bool *dirty)
+{
+    while (!srv->quit && srv->work_head == NULL) {
+        struct timespec ts;
+        if (!*dirty) {
+            pthread_cond_wait(&srv->cv, &srv->mu);
+            continue;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += IDLE_RELEASE_MS / 1000;
+        ts.tv_nsec += (long)(IDLE_RELEASE_MS % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&srv->cv, &srv->mu, &ts) == ETIMEDOUT && !srv->quit &&
+            srv->work_head == NULL) {
+            pthread_mutex_unlock(&srv->mu);
+            release_thread_caches();
+            pthread_mutex_lock(&srv->mu);
+            *dirty = false;
+        }
+    }
+}
+
 static void *worker_main(void *arg)
 {
     brski_server *srv = arg;
+    bool dirty = false; /* ran work since the caches were last released */
 
     for (;;) {
         conn *c;
         char b = 'w';
         pthread_mutex_lock(&srv->mu);
-        while (!srv->quit && srv->work_head == NULL) {
-            pthread_cond_wait(&srv->cv, &srv->mu);
-        }
+        wait_for_work(srv, &dirty);
         if (srv->quit) {
             pthread_mutex_unlock(&srv->mu);
             break;
@@ -386,6 +429,7 @@ static void *worker_main(void *arg)
         }
         c->next = NULL;
         pthread_mutex_unlock(&srv->mu);
+        dirty = true;
 
         if (c->hs_job) {
             /* Handshake crypto (ECDHE, signatures) runs here, on all cores. */
@@ -818,7 +862,13 @@ brski_err brski_server_new(const brski_server_config *cfg, brski_server **out)
     srv->epfd = -1;
     srv->wake[0] = srv->wake[1] = -1;
     pthread_mutex_init(&srv->mu, NULL);
-    pthread_cond_init(&srv->cv, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&srv->cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     srv->conns = calloc(cfg->max_conns, sizeof(*srv->conns));
     if (srv->conns == NULL) {
         brski_server_free(srv);
