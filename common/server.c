@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,6 +29,7 @@
 #define TICK_MS 100
 #define DRAIN_MS 2000            /* longest lingering close */
 #define DRAIN_MAX (256u * 1024u) /* most bytes dropped while lingering */
+#define IDLE_RELEASE_MS 1000     /* a worker idle this long gives back its caches */
 
 typedef enum conn_state {
     CONN_HANDSHAKE,
@@ -34,6 +38,12 @@ typedef enum conn_state {
     CONN_WRITE,
     CONN_DRAIN, /* response sent, write side shut: read and drop until EOF */
 } conn_state;
+
+/* One request and its response. */
+typedef struct exchange {
+    brski_http_msg req;
+    brski_http_msg resp;
+} exchange;
 
 typedef struct conn {
     struct brski_server *srv;
@@ -45,14 +55,19 @@ typedef struct conn {
     bool in_epoll;       /* registered (not while a worker has it: no HUP spinning) */
     int64_t deadline_ms; /* monotonic; 0 = none */
     int64_t start_ms;    /* start of the current request */
-    uint8_t in[IN_CAP];
+    /*
+     * An idle keep-alive connection holds none of the request state: |in|
+     * (IN_CAP bytes) exists while bytes wait for the parser, |parser| from
+     * the first byte of a request, |x| from its end until the response is
+     * sent, |out| while the response is written.
+     */
+    uint8_t *in;
     size_t in_len;
     brski_http_parser *parser;
     const brski_route *route;
     brski_http_peer peer;
     brski_buf chain;
-    brski_http_msg req;
-    brski_http_msg resp;
+    struct exchange *x;
     bool have_req;
     bool hs_job;          /* queued or running: a handshake step, not a handler */
     brski_tls_io hs_io;   /* result of that step */
@@ -181,6 +196,37 @@ static size_t route_limit(void *ctx, const brski_http_msg *head, int *status)
     return r->max_body;
 }
 
+static void exchange_free(conn *c)
+{
+    if (c->x != NULL) {
+        brski_http_msg_clear(&c->x->req);
+        brski_http_msg_clear(&c->x->resp);
+        free(c->x);
+        c->x = NULL;
+    }
+}
+
+/* The parser exists from the first byte of a request; false when out of memory. */
+static bool conn_parser(conn *c)
+{
+    brski_http_limits lim;
+
+    if (c->parser != NULL) {
+        return true;
+    }
+    brski_http_limits_default(&lim);
+    lim.max_header = c->srv->cfg.max_header;
+    lim.limit_fn = route_limit;
+    lim.limit_ctx = c;
+    c->parser = brski_http_parser_new(BRSKI_HTTP_REQUEST, &lim);
+    return c->parser != NULL;
+}
+
+static bool conn_busy(const conn *c)
+{
+    return c->parser != NULL && brski_http_parser_busy(c->parser);
+}
+
 static void conn_free(conn *c)
 {
     if (c == NULL) {
@@ -193,8 +239,8 @@ static void conn_free(conn *c)
         close(c->fd);
     }
     brski_http_parser_free(c->parser);
-    brski_http_msg_clear(&c->req);
-    brski_http_msg_clear(&c->resp);
+    exchange_free(c);
+    free(c->in);
     brski_buf_clear(&c->out);
     brski_buf_clear(&c->chain);
     free(c);
@@ -243,27 +289,30 @@ static int want(brski_server *srv, conn *c, uint32_t ev)
 
 static void log_request(conn *c)
 {
-    int status = c->resp.status != 0 ? c->resp.status : 200;
-    const char *reason = c->resp.reason[0] != '\0' ? c->resp.reason : brski_http_status_text(status);
+    const brski_http_msg *resp = &c->x->resp;
+    int status = resp->status != 0 ? resp->status : 200;
+    const char *reason = resp->reason[0] != '\0' ? resp->reason : brski_http_status_text(status);
 
     brski_log(BRSKI_LOG_INFO, "http: %s %s %s %d %s %lld ms", c->peer.addr,
-              c->have_req ? brski_method_name(c->req.method) : "-",
-              c->have_req ? c->req.path : "-", status, reason,
+              c->have_req ? brski_method_name(c->x->req.method) : "-",
+              c->have_req ? c->x->req.path : "-", status, reason,
               (long long)(now_ms() - c->start_ms));
 }
 
-/* Builds the response bytes for c->resp. Runs on the loop or a worker. */
+/* Builds the response bytes for c->x->resp. Runs on the loop or a worker. */
 static void encode_response(conn *c)
 {
+    brski_http_msg *resp = &c->x->resp;
+
     brski_buf_reset(&c->out);
     c->out_off = 0;
-    if (brski_http_response_encode(&c->resp, !c->close_after, c->head, &c->out) != BRSKI_OK) {
-        brski_http_msg_clear(&c->resp);
-        brski_http_msg_init(&c->resp, 0);
-        brski_http_msg_set_error(&c->resp, 500, "response too large");
+    if (brski_http_response_encode(resp, !c->close_after, c->head, &c->out) != BRSKI_OK) {
+        brski_http_msg_clear(resp);
+        brski_http_msg_init(resp, 0);
+        brski_http_msg_set_error(resp, 500, "response too large");
         brski_buf_reset(&c->out);
         c->close_after = true;
-        if (brski_http_response_encode(&c->resp, false, c->head, &c->out) != BRSKI_OK) {
+        if (brski_http_response_encode(resp, false, c->head, &c->out) != BRSKI_OK) {
             brski_buf_reset(&c->out); /* nothing sensible to send: just close */
         }
     }
@@ -271,9 +320,9 @@ static void encode_response(conn *c)
 
 static void set_error_response(conn *c, int status, const char *what)
 {
-    brski_http_msg_clear(&c->resp);
-    brski_http_msg_init(&c->resp, 0);
-    brski_http_msg_set_error(&c->resp, status, "%s", what);
+    brski_http_msg_clear(&c->x->resp);
+    brski_http_msg_init(&c->x->resp, 0);
+    brski_http_msg_set_error(&c->x->resp, status, "%s", what);
 }
 
 static const char *route_error_text(int status)
@@ -301,34 +350,74 @@ static const char *route_error_text(int status)
 
 static void run_handler(brski_server *srv, conn *c)
 {
+    brski_http_msg *resp = &c->x->resp;
     brski_err rv;
 
-    brski_http_msg_init(&c->resp, BRSKI_MAX_FILE);
-    c->resp.status = 200;
-    rv = c->route->fn(srv->cfg.handler_ctx, &c->peer, &c->req, &c->resp);
+    brski_http_msg_init(resp, BRSKI_MAX_FILE);
+    resp->status = 200;
+    rv = c->route->fn(srv->cfg.handler_ctx, &c->peer, &c->x->req, resp);
     if (rv != BRSKI_OK) {
         int status = brski_err_http(rv);
-        brski_buf_reset(&c->resp.body);
-        c->resp.ctype[0] = '\0';
-        c->resp.status = status;
-        if (c->resp.reason[0] == '\0') {
-            brski_http_msg_set_error(&c->resp, status, "%s", brski_err_str(rv));
+        brski_buf_reset(&resp->body);
+        resp->ctype[0] = '\0';
+        resp->status = status;
+        if (resp->reason[0] == '\0') {
+            brski_http_msg_set_error(resp, status, "%s", brski_err_str(rv));
         }
     }
     encode_response(c);
 }
 
+/*
+ * Gives back what a worker's crypto left cached: wolfCrypt's fixed-point ECC
+ * tables (FP_ECC: about 0.8 MB for each of up to 15 points per thread, most of
+ * them public keys of pledges seen once) and the freed pages of the malloc
+ * arenas. Under load the tables stay; they are rebuilt after a pause.
+ */
+static void release_thread_caches(void)
+{
+    brski_tls_thread_cleanup();
+#if defined(__GLIBC__)
+    (void)malloc_trim(0);
+#endif
+}
+
+/* Waits for work (srv->mu held); after IDLE_RELEASE_MS without any, releases caches once. */
+static void wait_for_work(brski_server *srv, bool *dirty)
+{
+    while (!srv->quit && srv->work_head == NULL) {
+        struct timespec ts;
+        if (!*dirty) {
+            pthread_cond_wait(&srv->cv, &srv->mu);
+            continue;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += IDLE_RELEASE_MS / 1000;
+        ts.tv_nsec += (long)(IDLE_RELEASE_MS % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&srv->cv, &srv->mu, &ts) == ETIMEDOUT && !srv->quit &&
+            srv->work_head == NULL) {
+            pthread_mutex_unlock(&srv->mu);
+            release_thread_caches();
+            pthread_mutex_lock(&srv->mu);
+            *dirty = false;
+        }
+    }
+}
+
 static void *worker_main(void *arg)
 {
     brski_server *srv = arg;
+    bool dirty = false; /* ran work since the caches were last released */
 
     for (;;) {
         conn *c;
         char b = 'w';
         pthread_mutex_lock(&srv->mu);
-        while (!srv->quit && srv->work_head == NULL) {
-            pthread_cond_wait(&srv->cv, &srv->mu);
-        }
+        wait_for_work(srv, &dirty);
         if (srv->quit) {
             pthread_mutex_unlock(&srv->mu);
             break;
@@ -340,6 +429,7 @@ static void *worker_main(void *arg)
         }
         c->next = NULL;
         pthread_mutex_unlock(&srv->mu);
+        dirty = true;
 
         if (c->hs_job) {
             /* Handshake crypto (ECDHE, signatures) runs here, on all cores. */
@@ -347,6 +437,7 @@ static void *worker_main(void *arg)
             c->hs_chain = BRSKI_OK;
             if (c->hs_io == BRSKI_TLS_IO_OK) {
                 c->hs_chain = brski_tls_peer_chain(c->tls, &c->peer, &c->chain);
+                brski_tls_release_handshake(c->tls);
             }
         } else {
             run_handler(srv, c);
@@ -389,36 +480,45 @@ static void start_write(brski_server *srv, conn *c)
     c->deadline_ms = now_ms() + (int64_t)srv->cfg.read_timeout_ms;
 }
 
-/* Handles one parsed message (or framing failure) from the parser. */
-static void on_message(brski_server *srv, conn *c, brski_http_state st, int status)
+/*
+ * Handles one parsed message (or framing failure) from the parser. Returns
+ * false when |c| was closed (out of memory).
+ */
+static bool on_message(brski_server *srv, conn *c, brski_http_state st, int status)
 {
-    brski_http_msg_clear(&c->req);
-    brski_http_msg_clear(&c->resp);
-    brski_http_msg_init(&c->resp, 0);
+    exchange_free(c);
+    c->x = calloc(1, sizeof(*c->x));
+    if (c->x == NULL) {
+        conn_close(srv, c, "out of memory");
+        return false;
+    }
+    brski_http_msg_init(&c->x->req, 0);
+    brski_http_msg_init(&c->x->resp, 0);
     c->have_req = false;
     if (st == BRSKI_HTTP_ERROR) {
         /* Framing is lost: answer and close (TESTING.md D1). Keep the head for the log. */
-        brski_http_parser_take(c->parser, &c->req);
-        brski_http_msg_clear(&c->req);
-        c->have_req = c->req.path[0] != '\0';
+        brski_http_parser_take(c->parser, &c->x->req);
+        brski_http_msg_clear(&c->x->req);
+        c->have_req = c->x->req.path[0] != '\0';
         c->close_after = true;
         set_error_response(c, status, route_error_text(status));
         encode_response(c);
         start_write(srv, c);
-        return;
+        return true;
     }
-    brski_http_parser_take(c->parser, &c->req);
+    brski_http_parser_take(c->parser, &c->x->req);
     c->have_req = true;
-    c->head = c->req.method == BRSKI_METHOD_HEAD;
-    c->close_after = !c->req.keep_alive;
+    c->head = c->x->req.method == BRSKI_METHOD_HEAD;
+    c->close_after = !c->x->req.keep_alive;
     if (st == BRSKI_HTTP_REJECT) {
-        set_error_response(c, c->req.status, route_error_text(c->req.status));
+        set_error_response(c, c->x->req.status, route_error_text(c->x->req.status));
         encode_response(c);
         start_write(srv, c);
-        return;
+        return true;
     }
     c->deadline_ms = 0;
     submit(srv, c);
+    return true;
 }
 
 static void drive(brski_server *srv, conn *c);
@@ -448,13 +548,13 @@ static void after_write(brski_server *srv, conn *c)
         drive(srv, c);
         return;
     }
-    brski_http_msg_clear(&c->req);
-    brski_http_msg_clear(&c->resp);
-    brski_http_msg_init(&c->req, 0);
-    brski_http_msg_init(&c->resp, 0);
+    /* Keep-alive: nothing of this exchange stays allocated while the connection idles. */
+    exchange_free(c);
     c->have_req = false;
-    brski_buf_reset(&c->out);
+    brski_buf_clear(&c->out);
     c->out_off = 0;
+    brski_http_parser_free(c->parser);
+    c->parser = NULL;
     c->state = CONN_READ;
     c->start_ms = now_ms();
     c->deadline_ms = c->start_ms + (int64_t)srv->cfg.read_timeout_ms;
@@ -479,6 +579,10 @@ static void drive(brski_server *srv, conn *c)
             size_t used = 0;
             brski_http_state st = BRSKI_HTTP_MORE;
             if (c->in_len > 0) {
+                if (!conn_parser(c)) {
+                    conn_close(srv, c, "out of memory");
+                    return;
+                }
                 if (!brski_http_parser_busy(c->parser)) {
                     c->start_ms = now_ms();
                 }
@@ -487,18 +591,27 @@ static void drive(brski_server *srv, conn *c)
                 c->in_len -= used;
             }
             if (st != BRSKI_HTTP_MORE) {
-                on_message(srv, c, st, status);
+                if (!on_message(srv, c, st, status)) {
+                    return;
+                }
                 if (c->state == CONN_WORK) {
                     return;
                 }
                 continue;
             }
-            if (brski_http_parser_take_continue(c->parser)) {
+            if (c->parser != NULL && brski_http_parser_take_continue(c->parser)) {
                 /* RFC 9110 §10.1.1: curl waits for this before sending bodies over 1 KiB. */
                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
                 io = conn_write(c, (const uint8_t *)cont, sizeof(cont) - 1, &n);
                 if (io != BRSKI_TLS_IO_OK || n != sizeof(cont) - 1) {
                     conn_close(srv, c, "cannot send 100 Continue");
+                    return;
+                }
+            }
+            if (c->in == NULL) {
+                c->in = malloc(IN_CAP);
+                if (c->in == NULL) {
+                    conn_close(srv, c, "out of memory");
                     return;
                 }
             }
@@ -508,10 +621,15 @@ static void drive(brski_server *srv, conn *c)
                 continue;
             }
             if (io == BRSKI_TLS_IO_WANT_READ || io == BRSKI_TLS_IO_WANT_WRITE) {
+                if (c->in_len == 0) {
+                    /* Everything read went to the parser: no input buffer while waiting. */
+                    free(c->in);
+                    c->in = NULL;
+                }
                 (void)want(srv, c, io == BRSKI_TLS_IO_WANT_READ ? EPOLLIN : EPOLLOUT);
                 return;
             }
-            if (brski_http_parser_busy(c->parser)) {
+            if (conn_busy(c)) {
                 brski_log(BRSKI_LOG_INFO, "http: %s: connection closed mid-request",
                           c->peer.addr);
             }
@@ -599,8 +717,6 @@ static void accept_all(brski_server *srv)
         c->fd = fd;
         brski_buf_init(&c->chain, BRSKI_MAX_CHAIN);
         brski_buf_init(&c->out, BRSKI_MAX_FILE + BRSKI_HTTP_MAX_HEADER);
-        brski_http_msg_init(&c->req, 0);
-        brski_http_msg_init(&c->resp, 0);
         if (ss.ss_family == AF_INET) {
             const struct sockaddr_in *a = (const struct sockaddr_in *)(const void *)&ss;
             (void)inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
@@ -611,17 +727,8 @@ static void accept_all(brski_server *srv)
             port = ntohs(a->sin6_port);
         }
         (void)snprintf(c->peer.addr, sizeof(c->peer.addr), "%s:%u", host, (unsigned)port);
-        {
-            brski_http_limits lim;
-            brski_http_limits_default(&lim);
-            lim.max_header = srv->cfg.max_header;
-            lim.limit_fn = route_limit;
-            lim.limit_ctx = c;
-            c->parser = brski_http_parser_new(BRSKI_HTTP_REQUEST, &lim);
-        }
-        if (c->parser == NULL ||
-            (srv->cfg.tls != NULL && brski_tls_conn_new(srv->cfg.tls, fd, NULL, &c->tls) !=
-                                         BRSKI_OK)) {
+        if (srv->cfg.tls != NULL && brski_tls_conn_new(srv->cfg.tls, fd, NULL, &c->tls) !=
+                                        BRSKI_OK) {
             conn_free(c);
             continue;
         }
@@ -671,8 +778,8 @@ static void expire(brski_server *srv)
                   c->peer.addr, srv->cfg.read_timeout_ms,
                   c->state == CONN_HANDSHAKE ? "handshake"
                   : c->state == CONN_WRITE   ? "write"
-                  : brski_http_parser_busy(c->parser) ? "request"
-                                                      : "idle");
+                  : conn_busy(c)               ? "request"
+                                               : "idle");
         conn_close(srv, c, NULL);
     }
 }
@@ -755,7 +862,13 @@ brski_err brski_server_new(const brski_server_config *cfg, brski_server **out)
     srv->epfd = -1;
     srv->wake[0] = srv->wake[1] = -1;
     pthread_mutex_init(&srv->mu, NULL);
-    pthread_cond_init(&srv->cv, NULL);
+    {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&srv->cv, &ca);
+        pthread_condattr_destroy(&ca);
+    }
     srv->conns = calloc(cfg->max_conns, sizeof(*srv->conns));
     if (srv->conns == NULL) {
         brski_server_free(srv);

@@ -510,6 +510,12 @@ brski_err brski_tls_peer_chain(brski_tls_conn *c, brski_http_peer *peer, brski_b
     return BRSKI_OK;
 }
 
+void brski_tls_release_handshake(brski_tls_conn *c)
+{
+    /* Best effort: on failure wolfSSL keeps the resources until wolfSSL_free(). */
+    (void)wolfSSL_FreeHandshakeResources(c->ssl);
+}
+
 const char *brski_tls_version(brski_tls_conn *c)
 {
     return wolfSSL_get_version(c->ssl);

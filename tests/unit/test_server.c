@@ -283,6 +283,59 @@ static void test_server_wolfssl_client_roundtrip_keepalive_and_peer_chain(void *
     brski_tls_ctx_free(ctx);
 }
 
+static void get_whoami(brski_http_client *cl, const char *want)
+{
+    brski_http_msg req, resp;
+
+    brski_http_msg_init(&req, 0);
+    req.method = BRSKI_METHOD_GET;
+    (void)snprintf(req.path, sizeof(req.path), "/whoami");
+    assert_int_equal(brski_http_client_request(cl, &req, 4096, &resp), BRSKI_OK);
+    assert_int_equal(resp.status, 200);
+    assert_int_equal(resp.body.len, strlen(want));
+    assert_memory_equal(resp.body.p, want, strlen(want));
+    brski_http_msg_clear(&resp);
+    brski_http_msg_clear(&req);
+}
+
+/*
+ * The server frees wolfSSL's handshake resources after copying the client
+ * chain, drops per-request state between keep-alive requests, and a worker
+ * idle for a second frees its ECC tables: later requests on the connection
+ * still see the client certificate, and a new handshake after the release
+ * works.
+ */
+static void test_server_client_chain_survives_released_handshake_and_caches(void **state)
+{
+    brski_tls_ctx *ctx = NULL;
+    brski_http_client *cl = NULL;
+    brski_buf der;
+    char der_path[320], want[64];
+    (void)state;
+
+    (void)snprintf(der_path, sizeof(der_path), "%s/cli.der", dir);
+    assert_int_equal(sh("openssl x509 -in %s -outform DER -out %s", cli_crt, der_path), 0);
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    assert_int_equal(brski_file_read(der_path, &der), BRSKI_OK);
+    (void)snprintf(want, sizeof(want), "certs=1 leaf=%zu", der.len);
+    brski_buf_clear(&der);
+
+    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, NULL, NULL, &ctx), BRSKI_OK);
+    assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
+    get_whoami(cl, want);
+    get_whoami(cl, want);
+    get_whoami(cl, want);
+    assert_int_equal(brski_http_client_connects(cl), 1);
+
+    /* Past the workers' idle release (and the 1 s idle timeout of this server). */
+    nanosleep(&(struct timespec){1, 400 * 1000 * 1000}, NULL);
+    get_whoami(cl, want);
+    get_whoami(cl, want);
+    assert_int_equal(brski_http_client_connects(cl), 2);
+    brski_http_client_free(cl);
+    brski_tls_ctx_free(ctx);
+}
+
 static brski_err pin_to_file(void *ctx, const brski_http_peer *chain)
 {
     brski_buf der;
@@ -878,6 +931,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_server_wolfssl_client_roundtrip_keepalive_and_peer_chain),
         cmocka_unit_test(test_server_client_cert_and_pinned_mode),
+        cmocka_unit_test(test_server_client_chain_survives_released_handshake_and_caches),
         cmocka_unit_test(test_server_status_codes_413_404_405_415_and_handler_error),
         cmocka_unit_test(test_server_slow_sender_closed_after_timeout),
         cmocka_unit_test(test_server_pipelined_requests_over_tls),

@@ -119,6 +119,14 @@ BRSKI_MUST_USE brski_err brski_tls_peer_chain(brski_tls_conn *c, brski_http_peer
                                               brski_buf *buf);
 
 /*
+ * Frees what wolfSSL keeps of a completed handshake (transcript hashes,
+ * ephemeral keys, key schedule inputs) on a connection that stays open, e.g.
+ * an idle keep-alive one. Copy the peer chain (brski_tls_peer_chain()) first:
+ * it may not be available afterwards.
+ */
+void brski_tls_release_handshake(brski_tls_conn *c);
+
+/*
  * Frees this thread's wolfCrypt ECC point cache (FP_ECC keeps one per
  * thread). Call at the end of every thread that did TLS or ECC work.
  */
