@@ -223,6 +223,21 @@ brski_err brski_tls_server_new(const char *cert_file, const char *key_file,
     return BRSKI_OK;
 }
 
+/*
+ * RFC 8995 §5.1: the pledge "establishes a provisional TLS connection" and
+ * validates the registrar only after the voucher. Both client modes accept at
+ * the handshake; pinned mode runs |pin| over the chain when it completes.
+ */
+static brski_err client_trust(brski_tls_ctx *t, brski_tls_pin_fn pin, void *pin_ctx,
+                              brski_tls_ctx **out)
+{
+    wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, accept_any);
+    t->pin = pin;
+    t->pin_ctx = pin_ctx;
+    *out = t;
+    return BRSKI_OK;
+}
+
 brski_err brski_tls_client_new(const char *cert_file, const char *key_file, brski_tls_pin_fn pin,
                                void *pin_ctx, brski_tls_ctx **out)
 {
@@ -240,16 +255,7 @@ brski_err brski_tls_client_new(const char *cert_file, const char *key_file, brsk
             return rv;
         }
     }
-    /*
-     * RFC 8995 §5.1: the pledge "establishes a provisional TLS connection" and
-     * validates the registrar only after the voucher. Both modes accept here;
-     * pinned mode runs |pin| over the chain when the handshake completes.
-     */
-    wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, accept_any);
-    t->pin = pin;
-    t->pin_ctx = pin_ctx;
-    *out = t;
-    return BRSKI_OK;
+    return client_trust(t, pin, pin_ctx, out);
 }
 
 brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
@@ -306,12 +312,7 @@ brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
         brski_tls_ctx_free(t);
         return rv;
     }
-    /* Same trust handling as brski_tls_client_new(). */
-    wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, accept_any);
-    t->pin = pin;
-    t->pin_ctx = pin_ctx;
-    *out = t;
-    return BRSKI_OK;
+    return client_trust(t, pin, pin_ctx, out);
 }
 
 void brski_tls_ctx_set_pin(brski_tls_ctx *t, brski_tls_pin_fn pin, void *pin_ctx)

@@ -1003,6 +1003,16 @@ static brski_err add_resources(brski_coap_server *s)
     return BRSKI_OK;
 }
 
+/* The UDP address of |host|:|port| and the libcoap library, once per process. */
+static brski_err coap_prepare(const char *host, uint16_t port, coap_address_t *addr)
+{
+    if (parse_addr(host, port, addr) != BRSKI_OK) {
+        return BRSKI_ERR_ARG;
+    }
+    pthread_once(&coap_once, coap_init_once);
+    return coap_dtls_is_supported() ? BRSKI_OK : BRSKI_ERR_UNSUPPORTED;
+}
+
 static uint16_t endpoint_port(const coap_endpoint_t *ep, uint16_t fallback)
 {
     const char *str = coap_endpoint_str(ep);
@@ -1029,12 +1039,9 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         }
     }
     coap_address_t addr;
-    if (parse_addr(cfg->host, cfg->port, &addr) != BRSKI_OK) {
-        return BRSKI_ERR_ARG;
-    }
-    pthread_once(&coap_once, coap_init_once);
-    if (!coap_dtls_is_supported()) {
-        return BRSKI_ERR_UNSUPPORTED;
+    brski_err prv = coap_prepare(cfg->host, cfg->port, &addr);
+    if (prv != BRSKI_OK) {
+        return prv;
     }
     brski_coap_server *s = calloc(1, sizeof(*s));
     if (s != NULL) {
@@ -1429,12 +1436,9 @@ brski_err brski_coap_client_new(const brski_coap_client_config *cfg, brski_coap_
         }
     }
     coap_address_t addr;
-    if (parse_addr(cfg->host, cfg->port, &addr) != BRSKI_OK) {
-        return BRSKI_ERR_ARG;
-    }
-    pthread_once(&coap_once, coap_init_once);
-    if (!coap_dtls_is_supported()) {
-        return BRSKI_ERR_UNSUPPORTED;
+    brski_err prv = coap_prepare(cfg->host, cfg->port, &addr);
+    if (prv != BRSKI_OK) {
+        return prv;
     }
     brski_coap_client *c = calloc(1, sizeof(*c));
     if (c == NULL) {
