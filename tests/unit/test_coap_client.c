@@ -30,22 +30,10 @@
 #define BIG_LEN 3000u
 #define ECHO_MAX 8192u
 
-static char dir[256];
-static char srv_crt[300], srv_key[300], srv_der[300], cli_crt[300], cli_key[300], cli_der[300];
+static test_tls_files tf;
 static brski_coap_server *srv;
 static uint16_t port;
 static uint8_t big[BIG_LEN];
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
 
 static brski_err h_big(void *ctx, const brski_http_peer *peer, const brski_http_msg *req,
                        brski_http_msg *resp)
@@ -85,28 +73,14 @@ static int setup(void **state)
     for (size_t i = 0; i < sizeof(big); i++) {
         big[i] = (uint8_t)(i * 7u + i / 251u);
     }
-    (void)snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-    (void)snprintf(srv_crt, sizeof(srv_crt), "%s/srv.crt", dir);
-    (void)snprintf(srv_key, sizeof(srv_key), "%s/srv.key", dir);
-    (void)snprintf(srv_der, sizeof(srv_der), "%s/srv.der", dir);
-    (void)snprintf(cli_crt, sizeof(cli_crt), "%s/cli.crt", dir);
-    (void)snprintf(cli_key, sizeof(cli_key), "%s/cli.key", dir);
-    (void)snprintf(cli_der, sizeof(cli_der), "%s/cli.der", dir);
-    if (sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-           "-subj /CN=registrar.test -keyout %s -out %s 2>/dev/null && "
-           "openssl x509 -in %s -outform DER -out %s && "
-           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-           "-subj /serialNumber=PLEDGE-1 -keyout %s -out %s 2>/dev/null && "
-           "openssl x509 -in %s -outform DER -out %s && chmod 600 %s %s",
-           srv_key, srv_crt, srv_crt, srv_der, cli_key, cli_crt, cli_crt, cli_der, srv_key,
-           cli_key) != 0) {
+    if (test_tls_files_make(&tf) != 0) {
         return -1;
     }
     memset(&cfg, 0, sizeof(cfg));
     cfg.host = "127.0.0.1";
     cfg.port = 0;
-    cfg.cert_file = srv_crt;
-    cfg.key_file = srv_key;
+    cfg.cert_file = tf.srv_crt;
+    cfg.key_file = tf.srv_key;
     cfg.resources = resources;
     cfg.n_resources = sizeof(resources) / sizeof(resources[0]);
     if (brski_coap_server_new(&cfg, &srv) != BRSKI_OK || brski_coap_server_start(srv) != BRSKI_OK) {
@@ -120,7 +94,7 @@ static int teardown(void **state)
 {
     (void)state;
     brski_coap_server_free(srv);
-    (void)sh("rm -rf %s", dir);
+    (void)test_sh("rm -rf %s", tf.dir);
     return 0;
 }
 
@@ -129,8 +103,8 @@ static void client_config(brski_coap_client_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->host = "127.0.0.1";
     cfg->port = port;
-    cfg->cert_file = cli_crt;
-    cfg->key_file = cli_key;
+    cfg->cert_file = tf.cli_crt;
+    cfg->key_file = tf.cli_key;
     cfg->timeout_ms = 10000;
 }
 
@@ -161,7 +135,7 @@ static void test_coap_client_provisional_keeps_server_chain_and_reuses_session(v
     assert_int_equal(brski_coap_client_new(&cfg, &c), BRSKI_OK);
     brski_coap_client_peer(c, &peer);
     brski_buf_init(&der, BRSKI_MAX_CERT);
-    assert_int_equal(brski_file_read(srv_der, &der), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.srv_der, &der), BRSKI_OK);
     assert_int_equal(peer.n_certs, 1);
     assert_true(brski_slice_eq(peer.certs[0], brski_buf_slice(&der)));
     brski_buf_clear(&der);
@@ -267,7 +241,7 @@ static void test_coap_client_pinned_accepts_right_and_refuses_other_server(void 
 
     client_config(&cfg);
     cfg.verify = pin_to_file;
-    cfg.verify_ctx = srv_der;
+    cfg.verify_ctx = tf.srv_der;
     assert_int_equal(brski_coap_client_new(&cfg, &c), BRSKI_OK);
     assert_int_equal(brski_coap_client_request(c, BRSKI_METHOD_GET, "/test/big", BRSKI_CF_NONE,
                                                BRSKI_CF_NONE, brski_slice_make(NULL, 0), &resp),
@@ -277,7 +251,7 @@ static void test_coap_client_pinned_accepts_right_and_refuses_other_server(void 
     brski_coap_client_free(c);
 
     uint64_t before = brski_coap_server_requests(srv);
-    cfg.verify_ctx = cli_der; /* pinned to another certificate */
+    cfg.verify_ctx = tf.cli_der; /* pinned to another certificate */
     c = NULL;
     assert_int_equal(brski_coap_client_new(&cfg, &c), BRSKI_ERR_AUTH);
     assert_null(c);
@@ -293,13 +267,13 @@ static void test_coap_client_sends_the_certificate_chain(void **state)
     char ca_key[300], ca_crt[300], leaf_key[300], leaf_csr[300], chain[300];
     (void)state;
 
-    (void)snprintf(ca_key, sizeof(ca_key), "%s/ca.key", dir);
-    (void)snprintf(ca_crt, sizeof(ca_crt), "%s/ca.crt", dir);
-    (void)snprintf(leaf_key, sizeof(leaf_key), "%s/leaf.key", dir);
-    (void)snprintf(leaf_csr, sizeof(leaf_csr), "%s/leaf.csr", dir);
-    (void)snprintf(chain, sizeof(chain), "%s/chain.crt", dir);
+    (void)snprintf(ca_key, sizeof(ca_key), "%s/ca.key", tf.dir);
+    (void)snprintf(ca_crt, sizeof(ca_crt), "%s/ca.crt", tf.dir);
+    (void)snprintf(leaf_key, sizeof(leaf_key), "%s/leaf.key", tf.dir);
+    (void)snprintf(leaf_csr, sizeof(leaf_csr), "%s/leaf.csr", tf.dir);
+    (void)snprintf(chain, sizeof(chain), "%s/chain.crt", tf.dir);
     assert_int_equal(
-        sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+        test_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
            "-subj /CN=sub-ca -keyout %s -out %s 2>/dev/null && "
            "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
            "-subj /serialNumber=PLEDGE-2 -keyout %s -out %s 2>/dev/null && "
@@ -331,7 +305,7 @@ static void test_coap_client_bad_key_and_arguments(void **state)
     (void)state;
 
     client_config(&cfg);
-    cfg.key_file = srv_key; /* does not match cli_crt */
+    cfg.key_file = tf.srv_key; /* does not match tf.cli_crt */
     assert_int_not_equal(brski_coap_client_new(&cfg, &c), BRSKI_OK);
     assert_null(c);
     client_config(&cfg);

@@ -30,8 +30,7 @@
 #include "brski/tls.h"
 #include "testutil.h"
 
-static char dir[256];
-static char srv_crt[300], srv_key[300], srv_der[300], cli_crt[300], cli_key[300];
+static test_tls_files tf;
 static brski_tls_ctx *srv_tls;
 static brski_server *srv;
 static pthread_t srv_thread;
@@ -132,16 +131,6 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 /* Runs a command and returns its stdout (static buffer). */
 static const char *run(const char *fmt, ...)
 {
@@ -171,21 +160,10 @@ static int setup(void **state)
     (void)state;
 
     brski_log_set_sink(capture, NULL, BRSKI_LOG_INFO);
-    (void)snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-    (void)snprintf(srv_crt, sizeof(srv_crt), "%s/srv.crt", dir);
-    (void)snprintf(srv_key, sizeof(srv_key), "%s/srv.key", dir);
-    (void)snprintf(srv_der, sizeof(srv_der), "%s/srv.der", dir);
-    (void)snprintf(cli_crt, sizeof(cli_crt), "%s/cli.crt", dir);
-    (void)snprintf(cli_key, sizeof(cli_key), "%s/cli.key", dir);
-    if (sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-           "-subj /CN=registrar.test -keyout %s -out %s 2>/dev/null && "
-           "openssl x509 -in %s -outform DER -out %s && "
-           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-           "-subj /serialNumber=PLEDGE-1 -keyout %s -out %s 2>/dev/null",
-           srv_key, srv_crt, srv_crt, srv_der, cli_key, cli_crt) != 0) {
+    if (test_tls_files_make(&tf) != 0) {
         return -1;
     }
-    if (brski_tls_server_new(srv_crt, srv_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &srv_tls) !=
+    if (brski_tls_server_new(tf.srv_crt, tf.srv_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &srv_tls) !=
         BRSKI_OK) {
         return -1;
     }
@@ -260,7 +238,7 @@ static void test_server_wolfssl_client_roundtrip_keepalive_and_peer_chain(void *
     brski_buf_init(&der, BRSKI_MAX_CERT);
     assert_int_equal(brski_http_client_peer(cl, &peer, &chain), BRSKI_OK);
     assert_int_equal(peer.n_certs, 1);
-    assert_int_equal(brski_file_read(srv_der, &der), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.srv_der, &der), BRSKI_OK);
     assert_true(brski_slice_eq(peer.certs[0], brski_buf_slice(&der)));
     brski_buf_clear(&chain);
     brski_buf_clear(&der);
@@ -310,17 +288,15 @@ static void test_server_client_chain_survives_released_handshake_and_caches(void
     brski_tls_ctx *ctx = NULL;
     brski_http_client *cl = NULL;
     brski_buf der;
-    char der_path[320], want[64];
+    char want[64];
     (void)state;
 
-    (void)snprintf(der_path, sizeof(der_path), "%s/cli.der", dir);
-    assert_int_equal(sh("openssl x509 -in %s -outform DER -out %s", cli_crt, der_path), 0);
     brski_buf_init(&der, BRSKI_MAX_CERT);
-    assert_int_equal(brski_file_read(der_path, &der), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.cli_der, &der), BRSKI_OK);
     (void)snprintf(want, sizeof(want), "certs=1 leaf=%zu", der.len);
     brski_buf_clear(&der);
 
-    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, NULL, NULL, &ctx), BRSKI_OK);
+    assert_int_equal(brski_tls_client_new(tf.cli_crt, tf.cli_key, NULL, NULL, &ctx), BRSKI_OK);
     assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
     get_whoami(cl, want);
     get_whoami(cl, want);
@@ -357,11 +333,10 @@ static void test_server_client_cert_and_pinned_mode(void **state)
     brski_tls_ctx *ctx = NULL;
     brski_http_client *cl = NULL;
     brski_http_msg req, resp;
-    char other[300];
     (void)state;
 
     /* Pinned to the right certificate, with a client certificate. */
-    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, pin_to_file, srv_der, &ctx), BRSKI_OK);
+    assert_int_equal(brski_tls_client_new(tf.cli_crt, tf.cli_key, pin_to_file, tf.srv_der, &ctx), BRSKI_OK);
     assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
     brski_http_msg_init(&req, 0);
     req.method = BRSKI_METHOD_GET;
@@ -375,9 +350,7 @@ static void test_server_client_cert_and_pinned_mode(void **state)
     brski_tls_ctx_free(ctx);
 
     /* Pinned to another certificate: the connection is refused with _AUTH. */
-    (void)snprintf(other, sizeof(other), "%s/cli.der", dir);
-    assert_int_equal(sh("openssl x509 -in %s -outform DER -out %s", cli_crt, other), 0);
-    assert_int_equal(brski_tls_client_new(NULL, NULL, pin_to_file, other, &ctx), BRSKI_OK);
+    assert_int_equal(brski_tls_client_new(NULL, NULL, pin_to_file, tf.cli_der, &ctx), BRSKI_OK);
     assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
     assert_int_equal(brski_http_client_request(cl, &req, 4096, &resp), BRSKI_ERR_AUTH);
     brski_http_msg_clear(&resp);
@@ -566,7 +539,7 @@ static void test_server_curl_with_and_without_client_cert(void **state)
 
     out = run("curl -sk --max-time 10 -w ' %%{http_code}' --cert %s --key %s "
               "https://127.0.0.1:%u/whoami",
-              cli_crt, cli_key, (unsigned)port);
+              tf.cli_crt, tf.cli_key, (unsigned)port);
     assert_non_null(strstr(out, "certs=1 leaf="));
     assert_non_null(strstr(out, " 200"));
     out = run("curl -sk --max-time 10 -w ' %%{http_code}' https://127.0.0.1:%u/whoami",
@@ -605,7 +578,7 @@ static void test_server_openssl_s_client_tls12_and_tls13(void **state)
         const char *out = run("printf 'GET /peer HTTP/1.1\\r\\nHost: x\\r\\nConnection: close"
                               "\\r\\n\\r\\n' | timeout 10 openssl s_client -connect 127.0.0.1:%u "
                               "%s -cert %s -key %s -ign_eof 2>&1",
-                              (unsigned)port, vers[i], cli_crt, cli_key);
+                              (unsigned)port, vers[i], tf.cli_crt, tf.cli_key);
         assert_non_null(strstr(out, names[i]));
         assert_non_null(strstr(out, "HTTP/1.1 200 OK"));
         assert_non_null(strstr(out, "certs=1 leaf="));
@@ -713,13 +686,13 @@ static void test_server_tls_refuses_key_readable_by_others(void **state)
     char loose[300];
     (void)state;
 
-    (void)snprintf(loose, sizeof(loose), "%s/loose.key", dir);
-    assert_int_equal(sh("cp %s %s && chmod 0644 %s", srv_key, loose, loose), 0);
-    assert_int_equal(brski_tls_server_new(srv_crt, loose, BRSKI_TLS_CLIENT_CERT_NONE, &ctx),
+    (void)snprintf(loose, sizeof(loose), "%s/loose.key", tf.dir);
+    assert_int_equal(test_sh("cp %s %s && chmod 0644 %s", tf.srv_key, loose, loose), 0);
+    assert_int_equal(brski_tls_server_new(tf.srv_crt, loose, BRSKI_TLS_CLIENT_CERT_NONE, &ctx),
                      BRSKI_ERR_POLICY);
     assert_null(ctx);
     /* A key that does not belong to the certificate. */
-    assert_int_equal(brski_tls_server_new(srv_crt, cli_key, BRSKI_TLS_CLIENT_CERT_NONE, &ctx),
+    assert_int_equal(brski_tls_server_new(tf.srv_crt, tf.cli_key, BRSKI_TLS_CLIENT_CERT_NONE, &ctx),
                      BRSKI_ERR_CRYPTO);
     assert_null(ctx);
 }
@@ -764,7 +737,7 @@ static void test_server_pool_reuses_connections_from_threads_and_pins_each(void 
     int total = 0;
     (void)state;
 
-    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, pin_to_file, srv_der, &ctx), BRSKI_OK);
+    assert_int_equal(brski_tls_client_new(tf.cli_crt, tf.cli_key, pin_to_file, tf.srv_der, &ctx), BRSKI_OK);
     assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
     for (int i = 0; i < 4; i++) {
         j[i].pool = pool;
@@ -783,8 +756,8 @@ static void test_server_pool_reuses_connections_from_threads_and_pins_each(void 
     brski_tls_ctx_free(ctx);
 
     /* Pinned to another certificate: every attempt handshakes and is refused. */
-    (void)snprintf(other, sizeof(other), "%s/cli-pool.der", dir);
-    assert_int_equal(sh("openssl x509 -in %s -outform DER -out %s", cli_crt, other), 0);
+    (void)snprintf(other, sizeof(other), "%s/cli-pool.der", tf.dir);
+    assert_int_equal(test_sh("openssl x509 -in %s -outform DER -out %s", tf.cli_crt, other), 0);
     assert_int_equal(brski_tls_client_new(NULL, NULL, pin_to_file, other, &ctx), BRSKI_OK);
     assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
     brski_http_msg_init(&req, 0);
@@ -892,10 +865,10 @@ static void test_server_key_exchange_groups(void **state)
     assert_non_null(strstr(out, "prime256v1"));
 
     /* A server with P-256 only (openssl s_server on a free port). */
-    (void)snprintf(log_path, sizeof(log_path), "%s/s_server.out", dir);
-    assert_int_equal(sh("(timeout 20 openssl s_server -accept 127.0.0.1:0 -cert %s -key %s "
+    (void)snprintf(log_path, sizeof(log_path), "%s/s_server.out", tf.dir);
+    assert_int_equal(test_sh("(timeout 20 openssl s_server -accept 127.0.0.1:0 -cert %s -key %s "
                         "-groups P-256 -naccept 1 -www >%s 2>&1 &)",
-                        srv_crt, srv_key, log_path),
+                        tf.srv_crt, tf.srv_key, log_path),
                      0);
     for (int i = 0; i < 100 && sport == 0; i++) {
         f = fopen(log_path, "r");

@@ -29,9 +29,7 @@
 #include "brski/x509.h"
 #include "testutil.h"
 
-static char dir[256];
-static char srv_crt[300], srv_key[300], srv_der[300], cli_crt[300], cli_key[300], cli_der[300],
-    oth_key[300];
+static test_tls_files tf;
 static brski_tls_ctx *srv_tls;
 static brski_server *srv;
 static pthread_t srv_thread;
@@ -64,42 +62,15 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static int sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 static int setup(void **state)
 {
     brski_server_config cfg;
     (void)state;
 
-    (void)snprintf(dir, sizeof(dir), "%s", test_tmpdir());
-    (void)snprintf(srv_crt, sizeof(srv_crt), "%s/srv.crt", dir);
-    (void)snprintf(srv_key, sizeof(srv_key), "%s/srv.key", dir);
-    (void)snprintf(srv_der, sizeof(srv_der), "%s/srv.der", dir);
-    (void)snprintf(cli_crt, sizeof(cli_crt), "%s/cli.crt", dir);
-    (void)snprintf(cli_key, sizeof(cli_key), "%s/cli.key", dir);
-    (void)snprintf(cli_der, sizeof(cli_der), "%s/cli.der", dir);
-    (void)snprintf(oth_key, sizeof(oth_key), "%s/oth.key", dir);
-    if (sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-           "-subj /CN=registrar.test -keyout %s -out %s 2>/dev/null && "
-           "openssl x509 -in %s -outform DER -out %s && "
-           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-           "-subj /serialNumber=PLEDGE-1 -keyout %s -out %s 2>/dev/null && "
-           "openssl x509 -in %s -outform DER -out %s && "
-           "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out %s && "
-           "chmod 600 %s %s %s",
-           srv_key, srv_crt, srv_crt, srv_der, cli_key, cli_crt, cli_crt, cli_der, oth_key,
-           srv_key, cli_key, oth_key) != 0) {
+    if (test_tls_files_make(&tf) != 0) {
         return -1;
     }
-    if (brski_tls_server_new(srv_crt, srv_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &srv_tls) !=
+    if (brski_tls_server_new(tf.srv_crt, tf.srv_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &srv_tls) !=
         BRSKI_OK) {
         return -1;
     }
@@ -174,9 +145,9 @@ static void test_tls_signer_client_presents_the_in_memory_identity(void **state)
 
     brski_buf_init(&cli, BRSKI_MAX_CERT);
     brski_buf_init(&srvd, BRSKI_MAX_CERT);
-    assert_int_equal(brski_file_read(cli_der, &cli), BRSKI_OK);
-    assert_int_equal(brski_file_read(srv_der, &srvd), BRSKI_OK);
-    assert_int_equal(brski_signer_load_file(cli_key, &key), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.cli_der, &cli), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.srv_der, &srvd), BRSKI_OK);
+    assert_int_equal(brski_signer_load_file(tf.cli_key, &key), BRSKI_OK);
     brski_slice chain[1] = {brski_buf_slice(&cli)};
 
     /* Pinned to the server's certificate: the server sees our leaf, byte for byte. */
@@ -227,11 +198,11 @@ static void test_tls_set_pin_checks_later_connections_only(void **state)
 
     brski_buf_init(&cli, BRSKI_MAX_CERT);
     brski_buf_init(&srvd, BRSKI_MAX_CERT);
-    assert_int_equal(brski_file_read(cli_der, &cli), BRSKI_OK);
-    assert_int_equal(brski_file_read(srv_der, &srvd), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.cli_der, &cli), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.srv_der, &srvd), BRSKI_OK);
 
     /* Provisional: any server accepted; the connection stays open. */
-    assert_int_equal(brski_tls_client_new(cli_crt, cli_key, NULL, NULL, &ctx), BRSKI_OK);
+    assert_int_equal(brski_tls_client_new(tf.cli_crt, tf.cli_key, NULL, NULL, &ctx), BRSKI_OK);
     assert_int_equal(brski_http_client_new(ctx, "127.0.0.1", port, 5000, &cl), BRSKI_OK);
     assert_int_equal(get_whoami(cl), BRSKI_OK);
     assert_int_equal(brski_http_client_connects(cl), 1);
@@ -265,8 +236,8 @@ static void test_tls_signer_refuses_wrong_key_and_missing_identity(void **state)
     (void)state;
 
     brski_buf_init(&cli, BRSKI_MAX_CERT);
-    assert_int_equal(brski_file_read(cli_der, &cli), BRSKI_OK);
-    assert_int_equal(brski_signer_load_file(oth_key, &other), BRSKI_OK);
+    assert_int_equal(brski_file_read(tf.cli_der, &cli), BRSKI_OK);
+    assert_int_equal(brski_signer_load_file(tf.oth_key, &other), BRSKI_OK);
     brski_slice chain[1] = {brski_buf_slice(&cli)};
     brski_slice junk[1] = {brski_slice_str("not a certificate")};
 
