@@ -428,27 +428,20 @@ static void test_cms_mutation_sweep_rejects_everything(void **state)
     brski_buf_clear(&der);
 }
 
-/* A self-signed signer certificate for |alg|, then sign, verify and accept a voucher with it. */
-static void sign_and_accept(brski_key_alg alg)
+/*
+ * A fresh |alg| key in *key and a self-signed certificate for it
+ * (CN "Test MASA", valid around |now|, digitalSignature) in |cert|.
+ */
+static void self_signed_signer(brski_key_alg alg, const brski_env *env, int64_t now,
+                               brski_signer **key, brski_buf *cert)
 {
-    int64_t now = at("2026-01-01T00:00:00Z");
-    uint64_t seed = 11;
-    brski_env env;
-    brski_signer *key = NULL;
-    brski_buf name, spki, cert, der;
-    brski_cms_signed sd;
-    brski_voucher v;
-    brski_anchor_store st;
-    brski_anchor_policy pol;
-    test_env_init(&env, &now, &seed);
+    brski_buf name, spki;
     brski_buf_init(&name, 1024);
     brski_buf_init(&spki, 4096);
-    brski_buf_init(&cert, BRSKI_MAX_CERT);
-    brski_buf_init(&der, BRSKI_MAX_BODY);
-    assert_int_equal(brski_signer_generate(alg, &env, &key), BRSKI_OK);
+    assert_int_equal(brski_signer_generate(alg, env, key), BRSKI_OK);
     const brski_name_attr cn[] = {{BRSKI_OID_AT_CN, BRSKI_DER_UTF8_STRING, "Test MASA"}};
     assert_int_equal(brski_name_build(cn, 1, &name), BRSKI_OK);
-    assert_int_equal(brski_signer_spki(key, &spki), BRSKI_OK);
+    assert_int_equal(brski_signer_spki(*key, &spki), BRSKI_OK);
     brski_cert_template t;
     memset(&t, 0, sizeof(t));
     t.subject = brski_buf_slice(&name);
@@ -457,7 +450,27 @@ static void sign_and_accept(brski_key_alg alg)
     t.not_after = now + 86400;
     t.path_len = -1;
     t.key_usage = BRSKI_KU_DIGITAL_SIGNATURE;
-    assert_int_equal(brski_cert_build(&t, key, &env, &cert), BRSKI_OK);
+    assert_int_equal(brski_cert_build(&t, *key, env, cert), BRSKI_OK);
+    brski_buf_clear(&name);
+    brski_buf_clear(&spki);
+}
+
+/* A self-signed signer certificate for |alg|, then sign, verify and accept a voucher with it. */
+static void sign_and_accept(brski_key_alg alg)
+{
+    int64_t now = at("2026-01-01T00:00:00Z");
+    uint64_t seed = 11;
+    brski_env env;
+    brski_signer *key = NULL;
+    brski_buf cert, der;
+    brski_cms_signed sd;
+    brski_voucher v;
+    brski_anchor_store st;
+    brski_anchor_policy pol;
+    test_env_init(&env, &now, &seed);
+    brski_buf_init(&cert, BRSKI_MAX_CERT);
+    brski_buf_init(&der, BRSKI_MAX_BODY);
+    self_signed_signer(alg, &env, now, &key, &cert);
     assert_int_equal(brski_cms_sign_with(brski_slice_str(own_voucher), true, key,
                                          brski_buf_slice(&cert), NULL, 0, &env, &der),
                      BRSKI_OK);
@@ -478,8 +491,6 @@ static void sign_and_accept(brski_key_alg alg)
     brski_voucher_clear(&v);
     brski_anchor_store_clear(&st);
     brski_signer_free(key);
-    brski_buf_clear(&name);
-    brski_buf_clear(&spki);
     brski_buf_clear(&cert);
     brski_buf_clear(&der);
 }
@@ -501,27 +512,13 @@ static void test_cms_sign_refuses_a_key_not_of_the_certificate(void **state)
     uint64_t seed = 12;
     brski_env env;
     brski_signer *key = NULL, *other = NULL;
-    brski_buf name, spki, cert, der;
+    brski_buf cert, der;
     (void)state;
     test_env_init(&env, &now, &seed);
-    brski_buf_init(&name, 1024);
-    brski_buf_init(&spki, 4096);
     brski_buf_init(&cert, BRSKI_MAX_CERT);
     brski_buf_init(&der, BRSKI_MAX_BODY);
-    assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &key), BRSKI_OK);
+    self_signed_signer(BRSKI_ALG_P256, &env, now, &key, &cert);
     assert_int_equal(brski_signer_generate(BRSKI_ALG_P256, &env, &other), BRSKI_OK);
-    const brski_name_attr cn[] = {{BRSKI_OID_AT_CN, BRSKI_DER_UTF8_STRING, "Test MASA"}};
-    assert_int_equal(brski_name_build(cn, 1, &name), BRSKI_OK);
-    assert_int_equal(brski_signer_spki(key, &spki), BRSKI_OK);
-    brski_cert_template t;
-    memset(&t, 0, sizeof(t));
-    t.subject = brski_buf_slice(&name);
-    t.spki = brski_buf_slice(&spki);
-    t.not_before = now - 60;
-    t.not_after = now + 86400;
-    t.path_len = -1;
-    t.key_usage = BRSKI_KU_DIGITAL_SIGNATURE;
-    assert_int_equal(brski_cert_build(&t, key, &env, &cert), BRSKI_OK);
     assert_int_equal(brski_cms_sign_with(brski_slice_str(own_voucher), true, other,
                                          brski_buf_slice(&cert), NULL, 0, &env, &der),
                      BRSKI_ERR_ARG);
@@ -531,8 +528,6 @@ static void test_cms_sign_refuses_a_key_not_of_the_certificate(void **state)
                      BRSKI_OK);
     brski_signer_free(key);
     brski_signer_free(other);
-    brski_buf_clear(&name);
-    brski_buf_clear(&spki);
     brski_buf_clear(&cert);
     brski_buf_clear(&der);
 }
