@@ -216,6 +216,17 @@ coaps_setup() {
     ln -s "$D/reg.log" "$W/reg.log"
 }
 
+# BENCH: the load generator; bench_run ARGS...: run it with ARGS --json,
+# print its result (the last line of its output) and keep it in BENCH_JSON
+# (bench_check.py checks it).
+BENCH="$LIB_DIR/../bench/brski-bench"
+bench_run() {
+    local out
+    out=$("$BENCH" "$@" --json) || fail "brski-bench $* exited $?"
+    BENCH_JSON=$(tail -n 1 <<<"$out")
+    echo "$BENCH_JSON"
+}
+
 # term_wait PID: SIGTERM, then up to 10 s for PID to end. Status 1 if it
 # still runs.
 term_wait() {

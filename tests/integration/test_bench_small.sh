@@ -6,42 +6,29 @@
 # servers still alive, and the crypto-limit fields present, positive and
 # built from counted operations and measured message sizes.
 set -euo pipefail
-: "${BRSKI_BIN:?BRSKI_BIN not set}"
-SRC=${BRSKI_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/lib.sh"
 
 # Usage errors exit 2.
-rc=0; "$SRC/tests/bench/brski-bench" --pledges 0 2>/dev/null || rc=$?
+rc=0; "$BENCH" --pledges 0 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--pledges 0: exit $rc, want 2"
-rc=0; "$SRC/tests/bench/brski-bench" --transport coaps 2>/dev/null || rc=$?
+rc=0; "$BENCH" --transport coaps 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--transport coaps: exit $rc, want 2"
-rc=0; "$SRC/tests/bench/brski-bench" --idle x 2>/dev/null || rc=$?
+rc=0; "$BENCH" --idle x 2>/dev/null || rc=$?
 [ "$rc" = 2 ] || fail "--idle x: exit $rc, want 2"
 
-out=$("$SRC/tests/bench/brski-bench" --transport https --pledges 4 --enrollments 12 --idle 3 \
-    --probe-ms 20 --json) ||
-    fail "brski-bench exited $?"
-json=$(tail -n 1 <<<"$out")
-echo "$json"
-python3 - "$json" <<'PY' || fail "bench result: $json"
-import json, sys
-r = json.loads(sys.argv[1])
-want = {"failed": 0, "duplicate_serials": 0, "succeeded": 12, "ldevids_issued": 13,
-        "store_rows": 13, "pledge_runs_counted": 12, "not_in_store": 0, "servers_alive": True,
-        "failures_by_reason": {}}
-bad = [f"{k}={r.get(k)!r} want {v!r}" for k, v in want.items() if r.get(k) != v]
-for k in ("enrollments_per_s", "p50_ms", "p95_ms", "p99_ms"):
-    if not isinstance(r.get(k), (int, float)) or r[k] <= 0:
-        bad.append(f"{k}={r.get(k)!r} not a positive number")
-# The crypto limit: present, positive, and built from real counts.
-for k in ("crypto_limit_per_s", "crypto_limit_servers_per_s", "ratio",
-          "crypto_cost_ms_per_enrollment"):
-    if not isinstance(r.get(k), (int, float)) or r[k] <= 0:
-        bad.append(f"{k}={r.get(k)!r} not a positive number")
+bench_run --transport https --pledges 4 --enrollments 12 --idle 3 --probe-ms 20
+PYTHONPATH="$LIB_DIR" "$PY" - "$BENCH_JSON" <<'PY' || fail "bench result: $BENCH_JSON"
+import bench_check
+r = bench_check.result()
+# Message sizes measured from the run: a CMS-signed voucher(-request) with a
+# certificate is larger than 500 bytes, a CSR and a certificate than 200.
+bad = bench_check.common(
+    r,
+    want={"failed": 0, "duplicate_serials": 0, "succeeded": 12, "ldevids_issued": 13,
+          "store_rows": 13, "pledge_runs_counted": 12, "not_in_store": 0,
+          "servers_alive": True, "failures_by_reason": {}},
+    sizes={"pvr": 500, "rvr": 500, "voucher": 500, "csr": 200, "cert": 200})
+# The crypto limit (checked positive above) built from real counts.
 ops = r.get("ops_per_enrollment", {})
 # Per enrollment at least: the pledge signs the PVR and the CSR, the
 # registrar the RVR and the LDevID, the MASA the voucher (5 signatures), and
@@ -58,12 +45,6 @@ if not hs.get("masa", {}).get("full", 0) + hs.get("masa", {}).get("resumed", 0) 
     bad.append(f"tls_handshakes_per_enrollment={hs!r}: no MASA handshake counted")
 if not hs.get("pledge", {}).get("full", 0) + hs.get("pledge", {}).get("resumed", 0) >= 2:
     bad.append(f"tls_handshakes_per_enrollment={hs!r}: pledge makes two TLS sessions")
-# Message sizes measured from the run: a CMS-signed voucher(-request) with a
-# certificate is larger than 500 bytes, a CSR and a certificate than 200.
-mb = r.get("message_bytes", {})
-for k, lo in (("pvr", 500), ("rvr", 500), ("voucher", 500), ("csr", 200), ("cert", 200)):
-    if not isinstance(mb.get(k), int) or mb[k] < lo:
-        bad.append(f"message_bytes.{k}={mb.get(k)!r} < {lo}")
 if not r.get("pledge_rss_hwm_kb", {}).get("max", 0) > 0:
     bad.append("pledge_rss_hwm_kb.max missing")
 if not all(v > 0 for v in r.get("binary_bytes", {}).values()) or len(r["binary_bytes"]) != 3:
@@ -72,10 +53,6 @@ if not all(v > 0 for v in r.get("binary_bytes", {}).values()) or len(r["binary_b
 idle = r.get("idle") or {}
 if idle.get("opened") != 3 or idle.get("cmd_rc") != 0 or not idle.get("rss_kb_idle", 0) > 0:
     bad.append(f"idle={idle!r}")
-if not r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"]:
-    bad.append("percentiles not ordered")
-if bad:
-    print("; ".join(bad), file=sys.stderr)
-    sys.exit(1)
+bench_check.done(bad)
 PY
 echo "PASS"

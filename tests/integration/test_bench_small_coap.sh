@@ -7,31 +7,22 @@
 # on both sides with the operations a full ECDHE_ECDSA handshake implies, and
 # COSE/CBOR message sizes measured.
 set -euo pipefail
-: "${BRSKI_BIN:?BRSKI_BIN not set}"
-SRC=${BRSKI_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-out=$("$SRC/tests/bench/brski-bench" --transport coap --pledges 2 --enrollments 4 \
-    --probe-ms 20 --json) ||
-    fail "brski-bench --transport coap exited $?"
-json=$(tail -n 1 <<<"$out")
-echo "$json"
-python3 - "$json" <<'PY' || fail "bench result: $json"
-import json, sys
-r = json.loads(sys.argv[1])
-want = {"transport": "coap", "failed": 0, "duplicate_serials": 0, "succeeded": 4,
-        "ldevids_issued": 4, "store_rows": 4, "pledge_runs_counted": 4, "not_in_store": 0,
-        "servers_alive": True, "failures_by_reason": {}, "dtls_counted": True,
-        "untimed_ops": []}
-bad = [f"{k}={r.get(k)!r} want {v!r}" for k, v in want.items() if r.get(k) != v]
-for k in ("enrollments_per_s", "p50_ms", "p95_ms", "p99_ms", "crypto_limit_per_s",
-          "crypto_limit_servers_per_s", "ratio", "crypto_cost_ms_per_enrollment"):
-    if not isinstance(r.get(k), (int, float)) or r[k] <= 0:
-        bad.append(f"{k}={r.get(k)!r} not a positive number")
+bench_run --transport coap --pledges 2 --enrollments 4 --probe-ms 20
+PYTHONPATH="$LIB_DIR" "$PY" - "$BENCH_JSON" <<'PY' || fail "bench result: $BENCH_JSON"
+import bench_check
+r = bench_check.result()
+# COSE/CBOR message sizes measured in the run.
+bad = bench_check.common(
+    r,
+    want={"transport": "coap", "failed": 0, "duplicate_serials": 0, "succeeded": 4,
+          "ldevids_issued": 4, "store_rows": 4, "pledge_runs_counted": 4, "not_in_store": 0,
+          "servers_alive": True, "failures_by_reason": {}, "dtls_counted": True,
+          "untimed_ops": []},
+    sizes={k: 200 for k in ("pvr", "rvr", "voucher", "csr", "cert")})
+if r.get("message_bytes", {}).get("format") != "cose-cbor":
+    bad.append(f"message_bytes.format={r.get('message_bytes', {}).get('format')!r}")
 for role in ("pledge", "registrar", "masa"):
     v = r.get("cpu_ms_per_enrollment", {}).get(role)
     if not isinstance(v, (int, float)) or v < 0:
@@ -59,17 +50,6 @@ for role in ("pledge", "registrar"):
         bad.append(f"{role}: dtls.verify={total('verify')} < {full}")
     if not any(k.startswith("own.sign.") for k in ops):
         bad.append(f"{role}: no own signature counted: {ops!r}")
-# COSE/CBOR message sizes measured in the run.
-mb = r.get("message_bytes", {})
-if mb.get("format") != "cose-cbor":
-    bad.append(f"message_bytes.format={mb.get('format')!r}")
-for k in ("pvr", "rvr", "voucher", "csr", "cert"):
-    if not isinstance(mb.get(k), int) or mb[k] < 200:
-        bad.append(f"message_bytes.{k}={mb.get(k)!r} < 200")
-if not r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"]:
-    bad.append("percentiles not ordered")
-if bad:
-    print("; ".join(bad), file=sys.stderr)
-    sys.exit(1)
+bench_check.done(bad)
 PY
 echo "PASS"
