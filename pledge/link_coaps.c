@@ -92,6 +92,7 @@ static brski_err coaps_request(pledge_link *l, pledge_res res, brski_slice body,
     int cf = BRSKI_CF_NONE, accept = BRSKI_CF_NONE;
     brski_err rv;
 
+    pledge_reply_init(out); /* also on the early returns: the caller reads and clears it */
     switch (res) {
     case PLEDGE_RES_VOUCHER:
         /* cBRSKI 6.5: 836 both ways. */
@@ -117,7 +118,6 @@ static brski_err coaps_request(pledge_link *l, pledge_res res, brski_slice body,
     default:
         return BRSKI_ERR_ARG;
     }
-    pledge_reply_init(out);
     rv = brski_coap_client_request(l->impl, m, coaps_path(res), cf, accept, body, &resp);
     if (rv != BRSKI_OK) {
         brski_coap_response_clear(&resp);
@@ -134,15 +134,11 @@ static brski_err coaps_request(pledge_link *l, pledge_res res, brski_slice body,
     /* RFC 9148 4.7: 5.03 with Max-Age, resend the identical request later. */
     out->retry = res == PLEDGE_RES_VOUCHER && resp.code == 503 && resp.has_max_age;
     out->retry_after = resp.max_age;
-    if (out->ok && (res == PLEDGE_RES_VOUCHER || res == PLEDGE_RES_CACERTS ||
-                    res == PLEDGE_RES_CSRATTRS || res == PLEDGE_RES_ENROLL)) {
-        int want = res == PLEDGE_RES_VOUCHER    ? BRSKI_CF_VOUCHER_COSE
-                   : res == PLEDGE_RES_CACERTS  ? BRSKI_CF_PKCS7_CERTS
-                   : res == PLEDGE_RES_CSRATTRS ? BRSKI_CF_CSRATTRS
-                                                : BRSKI_CF_PKIX_CERT;
-        if (resp.cf != want) {
+    /* A resource with a payload answers in the Content-Format asked for. */
+    if (out->ok && accept != BRSKI_CF_NONE) {
+        if (resp.cf != accept) {
             (void)snprintf(out->text, sizeof(out->text),
-                           "response Content-Format %d, expected %d", resp.cf, want);
+                           "response Content-Format %d, expected %d", resp.cf, accept);
             rv = BRSKI_ERR_MALFORMED;
         } else {
             rv = brski_buf_append(&out->body, resp.body.p, resp.body.len);

@@ -161,6 +161,7 @@ static brski_err https_request(pledge_link *l, pledge_res res, brski_slice body,
     const char *ctype = NULL, *accept = NULL;
     bool get = res == PLEDGE_RES_CACERTS || res == PLEDGE_RES_CSRATTRS;
 
+    pledge_reply_init(out); /* also on the early returns: the caller reads and clears it */
     switch (res) {
     case PLEDGE_RES_VOUCHER:
         ctype = CT_VOUCHER;
@@ -183,7 +184,6 @@ static brski_err https_request(pledge_link *l, pledge_res res, brski_slice body,
     default:
         return BRSKI_ERR_ARG;
     }
-    pledge_reply_init(out);
     memset(&resp, 0, sizeof(resp));
     brski_http_msg_init(&req, 2 * BRSKI_MAX_BODY);
     req.method = get ? BRSKI_METHOD_GET : BRSKI_METHOD_POST;
