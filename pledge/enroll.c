@@ -363,7 +363,7 @@ static brski_err provisional_session(enroll_run *r)
         char subj[256] = "?";
         name_str(r->reg_chain[0].subject, subj, sizeof(subj));
         step(r, name, "provisional %s to %s:%u, registrar \"%s\" (%zu cert%s, not yet trusted)",
-             r->cfg->coap ? "DTLS" : "TLS", r->cfg->host, (unsigned)r->cfg->port, subj,
+             r->link.ops->proto, r->cfg->host, (unsigned)r->cfg->port, subj,
              r->reg_count, r->reg_count == 1 ? "" : "s");
     }
     return BRSKI_OK;
@@ -393,7 +393,7 @@ static brski_err build_pvr(enroll_run *r, brski_buf *signed_pvr)
     }
     brski_opcount_msg(BRSKI_MSG_PVR, signed_pvr->len);
     step(r, "pvr", "voucher-request signed with the IDevID as %s (%zu bytes, nonce %s)",
-         r->cfg->coap ? "COSE_Sign1" : "CMS", signed_pvr->len, (const char *)r->nonce.p);
+         r->link.ops->pvr_format, signed_pvr->len, (const char *)r->nonce.p);
     return BRSKI_OK;
 }
 
@@ -539,7 +539,7 @@ static brski_err accept_and_pin(enroll_run *r)
         set_why(r->why, r->why_cap, "registrar-check",
                 "RFC 8995 5.6.2: registrar %s certificate does not chain to the "
                 "pinned-domain-cert: %s",
-                r->cfg->coap ? "DTLS" : "TLS", detail);
+                r->link.ops->proto, detail);
         return rv;
     }
     /*
@@ -551,7 +551,7 @@ static brski_err accept_and_pin(enroll_run *r)
     step(r, "registrar-check",
          "registrar %s chain validated against the pinned domain cert, connection now "
          "authenticated",
-         r->cfg->coap ? "DTLS" : "TLS");
+         r->link.ops->proto);
     return post_status(r, "voucher-status", PLEDGE_RES_VSTATUS, true, NULL);
 }
 
@@ -647,13 +647,13 @@ static brski_err ldevid_session(enroll_run *r)
         set_why(r->why, r->why_cap, name,
                 "RFC 8995 5.9.4: %s with the LDevID, registrar verified against the pinned "
                 "domain cert, failed: %s",
-                r->cfg->coap ? "DTLS" : "TLS", brski_err_str(rv));
+                r->link.ops->proto, brski_err_str(rv));
         return rv;
     }
     r->link.ops->close(&r->link);
     r->link = next;
     step(r, name, "new %s session with the LDevID, registrar verified against the pinned "
-         "domain cert", r->cfg->coap ? "DTLS" : "TLS");
+         "domain cert", r->link.ops->proto);
     return BRSKI_OK;
 }
 

@@ -49,6 +49,8 @@ typedef struct pledge_link pledge_link;
 typedef struct pledge_link_ops {
     const char *name;           /* "HTTPS" or "CoAPS" */
     const char *session;        /* step name of the session: "tls" or "dtls" */
+    const char *proto;          /* the session's protocol in messages: "TLS" or "DTLS" */
+    const char *pvr_format;     /* the signed voucher-request: "CMS" or "COSE_Sign1" */
     const char *voucher_file;   /* output file name of the voucher */
     /* Opens a session; |pin| NULL is provisional (RFC 8995 5.1). */
     brski_err (*open)(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx);

@@ -192,6 +192,8 @@ static brski_err coaps_status_body(bool ok, const char *reason, brski_buf *out)
 const pledge_link_ops pledge_link_coaps = {
     .name = "CoAPS",
     .session = "dtls",
+    .proto = "DTLS",
+    .pvr_format = "COSE_Sign1",
     .voucher_file = "voucher.cose",
     .open = coaps_open,
     .peer = coaps_peer,

@@ -262,6 +262,8 @@ static brski_err https_status_body(bool ok, const char *reason, brski_buf *out)
 const pledge_link_ops pledge_link_https = {
     .name = "HTTPS",
     .session = "tls",
+    .proto = "TLS",
+    .pvr_format = "CMS",
     .voucher_file = "voucher.p7",
     .open = https_open,
     .peer = https_peer,
