@@ -271,7 +271,9 @@ static brski_err load_idevid(enroll_run *r)
     brski_buf_init(&file, BRSKI_MAX_CHAIN);
     rv = brski_file_read(r->cfg->idevid_cert, &file);
     if (rv == BRSKI_OK) {
-        rv = brski_certs_load(brski_buf_slice(&file), 8, &r->idevid_chain, &r->idevid_count);
+        rv = brski_certs_load(brski_buf_slice(&file),
+                              sizeof(r->idevid_der) / sizeof(r->idevid_der[0]),
+                              &r->idevid_chain, &r->idevid_count);
     }
     brski_buf_clear(&file);
     if (rv != BRSKI_OK || r->idevid_count == 0) {
@@ -310,11 +312,12 @@ static brski_err load_idevid(enroll_run *r)
             return rv;
         }
     }
-    for (size_t i = 0; i < r->idevid_count && i < 8; i++) {
+    /* brski_certs_load above kept at most 8 (the size of idevid_der). */
+    for (size_t i = 0; i < r->idevid_count; i++) {
         r->idevid_der[i] = brski_slice_make(r->idevid_chain[i].der, r->idevid_chain[i].der_len);
     }
     r->link.chain = r->idevid_der;
-    r->link.n_chain = r->idevid_count < 8 ? r->idevid_count : 8;
+    r->link.n_chain = r->idevid_count;
     r->link.key = r->idevid_key;
     step(r, "idevid", "serial %s, %s key", r->serial,
          brski_key_type_name(r->idevid_chain[0].key_type));

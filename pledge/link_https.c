@@ -75,9 +75,7 @@ static brski_err https_open(pledge_link *l, brski_tls_pin_fn pin, void *pin_ctx)
     l->impl = s;
     /* The key the run already loaded and checked: no second read of the key file. */
     brski_err rv =
-        l->key != NULL
-            ? brski_tls_client_new_signer(l->chain, l->n_chain, l->key, pin, pin_ctx, &s->tls)
-            : brski_tls_client_new(l->cert_file, l->key_file, pin, pin_ctx, &s->tls);
+        brski_tls_client_new_signer(l->chain, l->n_chain, l->key, pin, pin_ctx, &s->tls);
     if (rv == BRSKI_OK) {
         rv = brski_http_client_new(s->tls, l->host, l->port, l->timeout_ms, &s->http);
     }
