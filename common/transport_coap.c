@@ -444,9 +444,10 @@ static int body_collect(coap_session_t *sess, const coap_pdu_t *req,
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
         return BODY_MORE;
     }
-    int done = body_take(body, u->body.p, u->body.len, resp);
+    *body = u->body; /* moved: |body| came in empty, with the same cap */
+    brski_buf_init(&u->body, cap);
     upload_drop(sess);
-    return done;
+    return BODY_DONE;
 }
 
 static const brski_coap_resource *find_resource(const brski_coap_server *s, coap_resource_t *r,
