@@ -123,6 +123,23 @@ static int tls_setup(void *tls_session, coap_dtls_pki_t *setup)
     return 1;
 }
 
+/* The OpenSSL session under |sess|; NULL without DTLS or with another TLS library. */
+static SSL *session_ssl(const coap_session_t *sess)
+{
+    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
+    SSL *ssl = coap_session_get_tls(sess, &lib);
+    return lib == COAP_TLS_LIBRARY_OPENSSL ? ssl : NULL;
+}
+
+/* The peer's address as text ("127.0.0.1:43122") into |out|, zeroed by the caller. */
+static void session_addr(const coap_session_t *sess, char *out, size_t size)
+{
+    const coap_address_t *ra = coap_session_get_addr_remote(sess);
+    if (ra != NULL) {
+        (void)coap_print_addr(ra, (unsigned char *)out, size - 1);
+    }
+}
+
 /* ---- handshake counting for the load generator (brski/opcount.h) ---- */
 
 /* DER of |x| in |*der| (the caller frees it with OPENSSL_free); empty if none. */
@@ -136,9 +153,8 @@ static brski_slice count_der(X509 *x, unsigned char **der)
 /* Called on COAP_EVENT_DTLS_CONNECTED, on both sides. */
 static void count_dtls_handshake(coap_session_t *sess, bool server)
 {
-    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
-    SSL *ssl = coap_session_get_tls(sess, &lib);
-    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+    SSL *ssl = session_ssl(sess);
+    if (ssl == NULL) {
         return;
     }
     brski_opcount_dtls_hs hs;
@@ -191,9 +207,8 @@ static bool chain_add(coap_peer_chain *pc, X509 *x)
 /* Copies the client's certificates (leaf first) into |pc| and |peer|. */
 static void peer_collect(coap_session_t *sess, coap_peer_chain *pc, brski_http_peer *peer)
 {
-    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
-    SSL *ssl = coap_session_get_tls(sess, &lib);
-    if (ssl != NULL && lib == COAP_TLS_LIBRARY_OPENSSL) {
+    SSL *ssl = session_ssl(sess);
+    if (ssl != NULL) {
         X509 *leaf = SSL_get1_peer_certificate(ssl);
         if (leaf != NULL && chain_add(pc, leaf)) {
             /* On a server the chain excludes the leaf; skip it anyway if present. */
@@ -429,9 +444,10 @@ static int body_collect(coap_session_t *sess, const coap_pdu_t *req,
         coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTINUE);
         return BODY_MORE;
     }
-    int done = body_take(body, u->body.p, u->body.len, resp);
+    *body = u->body; /* moved: |body| came in empty, with the same cap */
+    brski_buf_init(&u->body, cap);
     upload_drop(sess);
-    return done;
+    return BODY_DONE;
 }
 
 static const brski_coap_resource *find_resource(const brski_coap_server *s, coap_resource_t *r,
@@ -504,11 +520,16 @@ typedef struct coap_dedup {
     size_t len;
 } coap_dedup;
 
-static time_t mono_now(void)
+static uint64_t mono_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static time_t mono_now(void)
+{
+    return (time_t)(mono_ms() / 1000u);
 }
 
 static bool dedup_match(const coap_dedup *e, const char *addr, const coap_pdu_t *req)
@@ -547,15 +568,12 @@ static void dedup_store(brski_coap_server *s, const char *addr, coap_mid_t mid,
             e = &s->dedup[i];
         }
     }
-    uint8_t *copy = len > 0 ? malloc(len) : NULL;
+    uint8_t *copy = len > 0 ? brski_memdup(body, len) : NULL;
     if (len > 0 && copy == NULL) {
         return;
     }
     free(e->body);
     memset(e, 0, sizeof(*e));
-    if (len > 0) {
-        memcpy(copy, body, len);
-    }
     e->used = true;
     e->at = mono_now();
     snprintf(e->addr, sizeof(e->addr), "%s", addr);
@@ -568,13 +586,27 @@ static void dedup_store(brski_coap_server *s, const char *addr, coap_mid_t mid,
     e->len = len;
 }
 
-static void dedup_free(brski_coap_server *s)
+/* Frees what brski_coap_server_new() set up (no thread, no jobs). */
+static void server_release(brski_coap_server *s)
 {
+    if (s->ctx != NULL) {
+        coap_free_context(s->ctx);
+    }
+    while (s->uploads != NULL) {
+        coap_upload *u = s->uploads;
+        s->uploads = u->next;
+        upload_free(u);
+    }
     for (size_t i = 0; s->dedup != NULL && i < COAP_DEDUP_SLOTS; i++) {
         free(s->dedup[i].body);
     }
     free(s->dedup);
-    s->dedup = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        if (s->wake[i] >= 0) {
+            close(s->wake[i]);
+        }
+    }
+    free(s);
 }
 
 /*
@@ -594,12 +626,11 @@ static void respond(coap_resource_t *r, coap_session_t *sess, const coap_pdu_t *
         (void)coap_add_data(resp, len, body);
         return;
     }
-    uint8_t *copy = malloc(len);
+    uint8_t *copy = brski_memdup(body, len);
     if (copy == NULL) {
         set_error(resp, 500, "out of memory");
         return;
     }
-    memcpy(copy, body, len);
     /* On failure libcoap has released |copy|; for a Block2 number past the end
      * it has already set 4.00 (RFC 7959 2.4), keep that. */
     if (!coap_add_data_large_response(r, sess, req, resp, query, ct, -1, 0, len, copy,
@@ -883,10 +914,7 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
     }
     brski_http_peer peer; /* the address here; the chain is collected into the call */
     memset(&peer, 0, sizeof(peer));
-    const coap_address_t *ra = coap_session_get_addr_remote(sess);
-    if (ra != NULL) {
-        (void)coap_print_addr(ra, (unsigned char *)peer.addr, sizeof(peer.addr) - 1);
-    }
+    session_addr(sess, peer.addr, sizeof(peer.addr));
     bool keep = m == BRSKI_METHOD_POST && coap_pdu_get_type(req) == COAP_MESSAGE_CON;
     const coap_dedup *seen = keep ? dedup_find(s, peer.addr, req) : NULL;
     if (seen != NULL) {
@@ -894,7 +922,8 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         respond(r, sess, req, query, resp, seen->code, seen->ct, seen->body, seen->len);
         return;
     }
-    coap_job *job = is_deferred(s, res) ? job_find(s, sess, req) : NULL;
+    bool deferred = is_deferred(s, res);
+    coap_job *job = deferred ? job_find(s, sess, req) : NULL;
     if (job != NULL) {
         /*
          * libcoap's copy of the request, fired by job_poll() once the worker
@@ -924,16 +953,12 @@ static void on_request(coap_resource_t *r, coap_session_t *sess, const coap_pdu_
         set_error(resp, 500, "out of memory");
         return;
     }
-    brski_err rv = body.len > 0 ? brski_buf_append(&call->rq.body, body.p, body.len) : BRSKI_OK;
-    brski_buf_clear(&body);
-    if (rv != BRSKI_OK) {
-        call->rv = BRSKI_ERR_NOMEM;
-    } else if (is_deferred(s, res)) {
+    call->rq.body = body; /* moved: call_new() left it empty, with the same cap */
+    if (deferred) {
         defer(s, sess, req, resp, res, call);
         return;
-    } else {
-        call->rv = res->fn(s->handler_ctx, &call->peer, &call->rq, &call->rs);
     }
+    call->rv = res->fn(s->handler_ctx, &call->peer, &call->rq, &call->rs);
     finish(s, r, sess, req, query, resp, res, call, keep, coap_pdu_get_mid(req));
     call_free(call);
 }
@@ -1044,17 +1069,18 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         return prv;
     }
     brski_coap_server *s = calloc(1, sizeof(*s));
-    if (s != NULL) {
-        s->dedup = calloc(COAP_DEDUP_SLOTS, sizeof(*s->dedup));
+    if (s == NULL) {
+        return BRSKI_ERR_NOMEM;
     }
-    if (s == NULL || s->dedup == NULL) {
-        free(s);
+    s->wake[0] = s->wake[1] = -1;
+    s->dedup = calloc(COAP_DEDUP_SLOTS, sizeof(*s->dedup));
+    if (s->dedup == NULL) {
+        server_release(s);
         return BRSKI_ERR_NOMEM;
     }
     if (pipe(s->wake) != 0 || fcntl(s->wake[0], F_SETFL, O_NONBLOCK) != 0 ||
         fcntl(s->wake[1], F_SETFL, O_NONBLOCK) != 0) {
-        dedup_free(s);
-        free(s);
+        server_release(s);
         return BRSKI_ERR_IO;
     }
     s->res = cfg->resources;
@@ -1065,10 +1091,7 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
     atomic_init(&s->requests, 0);
     s->ctx = coap_new_context(NULL);
     if (s->ctx == NULL) {
-        dedup_free(s);
-        close(s->wake[0]);
-        close(s->wake[1]);
-        free(s);
+        server_release(s);
         return BRSKI_ERR_NOMEM;
     }
     coap_set_app_data(s->ctx, s);
@@ -1103,11 +1126,7 @@ brski_err brski_coap_server_new(const brski_coap_config *cfg, brski_coap_server 
         rv = add_resources(s);
     }
     if (rv != BRSKI_OK) {
-        coap_free_context(s->ctx);
-        dedup_free(s);
-        close(s->wake[0]);
-        close(s->wake[1]);
-        free(s);
+        server_release(s);
         return rv;
     }
     *out = s;
@@ -1173,16 +1192,7 @@ void brski_coap_server_free(brski_coap_server *s)
     }
     brski_coap_server_stop(s);
     job_clear(s); /* never started: nothing; otherwise already empty */
-    coap_free_context(s->ctx);
-    while (s->uploads != NULL) {
-        coap_upload *u = s->uploads;
-        s->uploads = u->next;
-        upload_free(u);
-    }
-    dedup_free(s);
-    close(s->wake[0]);
-    close(s->wake[1]);
-    free(s);
+    server_release(s);
 }
 
 uint64_t brski_coap_server_requests(const brski_coap_server *s)
@@ -1191,8 +1201,6 @@ uint64_t brski_coap_server_requests(const brski_coap_server *s)
 }
 
 /* ==== CoAPS client (the pledge side; see coap.h) ==== */
-
-#include <time.h>
 
 #define COAP_CLIENT_DEFAULT_TIMEOUT_MS 30000u
 #define COAP_CLIENT_SLICE_MS 50u
@@ -1226,13 +1234,6 @@ void brski_coap_response_init(brski_coap_response *r)
 void brski_coap_response_clear(brski_coap_response *r)
 {
     brski_buf_clear(&r->body);
-}
-
-static uint64_t client_now_ms(void)
-{
-    struct timespec ts;
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static brski_coap_client *client_of(coap_session_t *sess)
@@ -1366,7 +1367,7 @@ static coap_response_t client_on_response(coap_session_t *sess, const coap_pdu_t
 static brski_err client_wait(brski_coap_client *c, uint64_t deadline, const bool *flag)
 {
     while (!*flag && !c->broken) {
-        uint64_t now = client_now_ms();
+        uint64_t now = mono_ms();
         if (now >= deadline) {
             return BRSKI_ERR_TIMEOUT;
         }
@@ -1382,9 +1383,8 @@ static brski_err client_wait(brski_coap_client *c, uint64_t deadline, const bool
 /* The server's chain from the OpenSSL session; on a client it includes the leaf. */
 static brski_err client_collect_chain(brski_coap_client *c)
 {
-    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
-    SSL *ssl = coap_session_get_tls(c->sess, &lib);
-    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+    SSL *ssl = session_ssl(c->sess);
+    if (ssl == NULL) {
         return BRSKI_ERR_INTERNAL;
     }
     STACK_OF(X509) *sk = SSL_get_peer_cert_chain(ssl);
@@ -1407,9 +1407,8 @@ static brski_err client_collect_chain(brski_coap_client *c)
  */
 static brski_err client_use_chain(brski_coap_client *c, const char *file)
 {
-    coap_tls_library_t lib = COAP_TLS_LIBRARY_NOTLS;
-    SSL *ssl = coap_session_get_tls(c->sess, &lib);
-    if (ssl == NULL || lib != COAP_TLS_LIBRARY_OPENSSL) {
+    SSL *ssl = session_ssl(c->sess);
+    if (ssl == NULL) {
         return BRSKI_ERR_INTERNAL;
     }
     if (SSL_use_certificate_chain_file(ssl, file) != 1 || SSL_check_private_key(ssl) != 1) {
@@ -1484,7 +1483,7 @@ brski_err brski_coap_client_new(const brski_coap_client_config *cfg, brski_coap_
         rv = client_use_chain(c, cfg->cert_file);
     }
     if (rv == BRSKI_OK) {
-        rv = client_wait(c, client_now_ms() + c->timeout_ms, &c->connected);
+        rv = client_wait(c, mono_ms() + c->timeout_ms, &c->connected);
         if (rv == BRSKI_ERR_TIMEOUT) {
             brski_log(BRSKI_LOG_WARN, "coap client: no DTLS handshake within %u ms",
                       c->timeout_ms);
@@ -1512,9 +1511,8 @@ brski_err brski_coap_client_new(const brski_coap_client_config *cfg, brski_coap_
 void brski_coap_client_peer(const brski_coap_client *c, brski_http_peer *peer)
 {
     memset(peer, 0, sizeof(*peer));
-    const coap_address_t *ra = c->sess != NULL ? coap_session_get_addr_remote(c->sess) : NULL;
-    if (ra != NULL) {
-        (void)coap_print_addr(ra, (unsigned char *)peer->addr, sizeof(peer->addr) - 1);
+    if (c->sess != NULL) {
+        session_addr(c->sess, peer->addr, sizeof(peer->addr));
     }
     peer->n_certs = c->server.n;
     for (size_t i = 0; i < c->server.n; i++) {
@@ -1591,12 +1589,9 @@ brski_err brski_coap_client_request(brski_coap_client *c, brski_method method,
     coap_delete_optlist(opts);
     if (ok && body.len > 0) {
         /* libcoap keeps the data until the last Block1 is acknowledged. */
-        uint8_t *copy = malloc(body.len);
-        ok = copy != NULL;
-        if (ok) {
-            memcpy(copy, body.p, body.len);
-            ok = coap_add_data_large_request(c->sess, pdu, body.len, copy, release_body, copy);
-        }
+        uint8_t *copy = brski_memdup(body.p, body.len);
+        ok = copy != NULL &&
+             coap_add_data_large_request(c->sess, pdu, body.len, copy, release_body, copy);
     }
     if (!ok) {
         coap_delete_pdu(pdu);
@@ -1611,7 +1606,7 @@ brski_err brski_coap_client_request(brski_coap_client *c, brski_method method,
         rv = BRSKI_ERR_IO;
     }
     if (rv == BRSKI_OK) {
-        rv = client_wait(c, client_now_ms() + c->timeout_ms, &c->done);
+        rv = client_wait(c, mono_ms() + c->timeout_ms, &c->done);
     }
     if (rv == BRSKI_ERR_TIMEOUT) {
         brski_log(BRSKI_LOG_WARN, "coap client: no complete response to %s within %u ms", path,
