@@ -520,36 +520,35 @@ typedef struct sign_algs {
 } sign_algs;
 
 /*
- * RFC 5754 3.3 (ECDSA: SHA-256 for P-256, SHA-384 for P-384, SHA-512 for
- * P-521), RFC 8419 3.1 (Ed25519: SHA-512), RFC 5754 3.2 (RSA PKCS#1 v1.5
- * with SHA-256). The digest algorithm is the one the signature names.
+ * The signature algorithm brski_signer picks for |key| (RFC 5754 3.3 ECDSA:
+ * SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521; RFC 8419 3.1
+ * Ed25519; RFC 5754 3.2 RSA PKCS#1 v1.5 with SHA-256) and the digest
+ * algorithm it names (Ed25519: SHA-512).
  */
-static brski_err sign_algs_for(const brski_cert *cert, sign_algs *a)
+static brski_err sign_algs_for(const brski_signer *key, sign_algs *a)
 {
     memset(a, 0, sizeof(*a));
-    switch (cert->key_type) {
-    case BRSKI_KEY_EC:
-        if (cert->key_bits > 384) {
-            *a = (sign_algs){DG_SHA512, OID_SHA512, BRSKI_SIG_ECDSA_SHA512,
-                             "1.2.840.10045.4.3.4", false};
-        } else if (cert->key_bits > 256) {
-            *a = (sign_algs){DG_SHA384, OID_SHA384, BRSKI_SIG_ECDSA_SHA384,
-                             "1.2.840.10045.4.3.3", false};
-        } else {
-            *a = (sign_algs){DG_SHA256, OID_SHA256, BRSKI_SIG_ECDSA_SHA256,
-                             "1.2.840.10045.4.3.2", false};
-        }
-        return BRSKI_OK;
-    case BRSKI_KEY_ED25519:
-        *a = (sign_algs){DG_SHA512, OID_SHA512, BRSKI_SIG_ED25519, BRSKI_OID_ED25519, false};
-        return BRSKI_OK;
-    case BRSKI_KEY_RSA:
-        *a = (sign_algs){DG_SHA256, OID_SHA256, BRSKI_SIG_RSA_SHA256, "1.2.840.113549.1.1.11",
-                         true};
-        return BRSKI_OK;
+    a->sig = brski_signer_sig_alg(key);
+    switch (a->sig) {
+    case BRSKI_SIG_ECDSA_SHA256:
+    case BRSKI_SIG_RSA_SHA256:
+        a->dg = DG_SHA256;
+        a->dg_oid = OID_SHA256;
+        break;
+    case BRSKI_SIG_ECDSA_SHA384:
+        a->dg = DG_SHA384;
+        a->dg_oid = OID_SHA384;
+        break;
+    case BRSKI_SIG_ECDSA_SHA512:
+    case BRSKI_SIG_ED25519:
+        a->dg = DG_SHA512;
+        a->dg_oid = OID_SHA512;
+        break;
     default:
         return BRSKI_ERR_UNSUPPORTED;
     }
+    a->sig_oid = brski_sig_alg_oid(a->sig, &a->sig_null_params);
+    return a->sig_oid != NULL ? BRSKI_OK : BRSKI_ERR_UNSUPPORTED;
 }
 
 /* AlgorithmIdentifier { |oid|, NULL when |null_params| } appended to |b|. */
@@ -597,7 +596,7 @@ static brski_err sign_own(brski_slice content, bool voucher_ctype, brski_signer 
     brski_buf_init(&b, BRSKI_MAX_BODY);
     brski_buf_init(&spki, BRSKI_MAX_CERT);
 
-    rv = sign_algs_for(cert, &alg);
+    rv = sign_algs_for(key, &alg);
     /* The key must be the one of |cert| (compared, not re-derived). */
     if (rv == BRSKI_OK) {
         rv = brski_signer_spki(key, &spki);

@@ -51,60 +51,29 @@ static int accept_any(int preverify, WOLFSSL_X509_STORE_CTX *store)
 }
 
 /*
- * Loads the private key through the signer interface (mode 0600 enforced,
- * key wiped after use) and hands wolfSSL a PKCS#8 DER copy. Keys that must
- * stay in a token (PKCS#11) will need wolfSSL's PK callbacks here instead.
- */
-/*
+ * Hands wolfSSL a PKCS#8 DER copy of the key of |sg| (wiped after use) once
+ * it is known to belong to the leaf certificate |leaf_der|.
  * wolfSSL_CTX_check_private_key() in this wolfSSL accepted a P-256 key that
  * belongs to another certificate, so compare the SubjectPublicKeyInfo of the
- * key with the leaf certificate's ourselves.
+ * key with the certificate's ourselves. Keys that must stay in a token
+ * (PKCS#11) will need wolfSSL's PK callbacks here instead.
  */
-static brski_err key_matches_cert(const brski_signer *sg, const char *cert_file)
+static brski_err use_key(WOLFSSL_CTX *ctx, const brski_signer *sg, brski_slice leaf_der)
 {
-    brski_buf file, der, spki;
+    brski_buf der, spki;
     brski_cert cert;
     brski_err rv;
 
     memset(&cert, 0, sizeof(cert));
-    brski_buf_init(&file, BRSKI_MAX_CHAIN * 2);
     brski_buf_init(&der, BRSKI_MAX_CERT);
     brski_buf_init(&spki, BRSKI_MAX_CERT);
-    rv = brski_file_read(cert_file, &file);
-    if (rv == BRSKI_OK) {
-        if (brski_is_pem(brski_buf_slice(&file))) {
-            rv = brski_pem_decode(brski_buf_slice(&file), "CERTIFICATE", 0, &der, NULL, 0);
-        } else {
-            rv = brski_buf_append(&der, file.p, file.len);
-        }
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_cert_parse(brski_buf_slice(&der), &cert);
-    }
+    rv = brski_cert_parse(leaf_der, &cert);
     if (rv == BRSKI_OK) {
         rv = brski_signer_spki(sg, &spki);
     }
     if (rv == BRSKI_OK && !brski_slice_eq(cert.spki, brski_buf_slice(&spki))) {
-        brski_log(BRSKI_LOG_ERROR, "tls: private key does not match certificate %s", cert_file);
+        brski_log(BRSKI_LOG_ERROR, "tls: private key does not match the certificate");
         rv = BRSKI_ERR_CRYPTO;
-    }
-    brski_cert_clear(&cert);
-    brski_buf_clear(&file);
-    brski_buf_clear(&der);
-    brski_buf_clear(&spki);
-    return rv;
-}
-
-static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file, const char *cert_file)
-{
-    brski_signer *sg = NULL;
-    brski_buf der;
-    brski_err rv;
-
-    brski_buf_init(&der, BRSKI_MAX_CERT);
-    rv = brski_signer_load_file(key_file, &sg);
-    if (rv == BRSKI_OK) {
-        rv = key_matches_cert(sg, cert_file);
     }
     if (rv == BRSKI_OK) {
         rv = brski_signer_export_der(sg, false, &der);
@@ -115,11 +84,41 @@ static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file, const char *ce
                                WOLFSSL_SUCCESS)) {
         rv = BRSKI_ERR_CRYPTO;
     }
-    if (rv != BRSKI_OK) {
-        brski_log(BRSKI_LOG_ERROR, "tls: cannot use private key %s: %s", key_file,
-                  brski_err_str(rv));
-    }
     brski_buf_wipe(&der);
+    brski_buf_clear(&spki);
+    brski_cert_clear(&cert);
+    return rv;
+}
+
+/* Loads the private key through the signer interface (mode 0600 enforced). */
+static brski_err load_key(WOLFSSL_CTX *ctx, const char *key_file, const char *cert_file)
+{
+    brski_signer *sg = NULL;
+    brski_buf file, der;
+    brski_err rv;
+
+    brski_buf_init(&file, BRSKI_MAX_CHAIN * 2);
+    brski_buf_init(&der, BRSKI_MAX_CERT);
+    rv = brski_signer_load_file(key_file, &sg);
+    if (rv == BRSKI_OK) {
+        rv = brski_file_read(cert_file, &file);
+    }
+    if (rv == BRSKI_OK) {
+        if (brski_is_pem(brski_buf_slice(&file))) {
+            rv = brski_pem_decode(brski_buf_slice(&file), "CERTIFICATE", 0, &der, NULL, 0);
+        } else {
+            rv = brski_buf_append(&der, file.p, file.len);
+        }
+    }
+    if (rv == BRSKI_OK) {
+        rv = use_key(ctx, sg, brski_buf_slice(&der));
+    }
+    if (rv != BRSKI_OK) {
+        brski_log(BRSKI_LOG_ERROR, "tls: cannot use private key %s with certificate %s: %s",
+                  key_file, cert_file, brski_err_str(rv));
+    }
+    brski_buf_clear(&file);
+    brski_buf_clear(&der);
     brski_signer_free(sg);
     return rv;
 }
@@ -263,32 +262,17 @@ brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
                                       void *pin_ctx, brski_tls_ctx **out)
 {
     brski_tls_ctx *t = NULL;
-    brski_buf pem, der, spki;
-    brski_cert leaf;
+    brski_buf pem;
     brski_err rv;
 
     *out = NULL;
     if (chain == NULL || n_chain == 0 || key == NULL) {
         return BRSKI_ERR_ARG;
     }
-    memset(&leaf, 0, sizeof(leaf));
     brski_buf_init(&pem, BRSKI_MAX_CHAIN * 2);
-    brski_buf_init(&der, BRSKI_MAX_CERT);
-    brski_buf_init(&spki, BRSKI_MAX_CERT);
     rv = ctx_new(false, &t);
     for (size_t i = 0; rv == BRSKI_OK && i < n_chain; i++) {
         rv = brski_pem_encode(chain[i], "CERTIFICATE", &pem);
-    }
-    /* As key_matches_cert(): our own SPKI comparison, not wolfSSL's. */
-    if (rv == BRSKI_OK) {
-        rv = brski_cert_parse(chain[0], &leaf);
-    }
-    if (rv == BRSKI_OK) {
-        rv = brski_signer_spki(key, &spki);
-    }
-    if (rv == BRSKI_OK && !brski_slice_eq(leaf.spki, brski_buf_slice(&spki))) {
-        brski_log(BRSKI_LOG_ERROR, "tls: private key does not match the client certificate");
-        rv = BRSKI_ERR_CRYPTO;
     }
     if (rv == BRSKI_OK && (pem.len > INT32_MAX ||
                            wolfSSL_CTX_use_certificate_chain_buffer(t->ctx, pem.p, (long)pem.len) !=
@@ -296,18 +280,9 @@ brski_err brski_tls_client_new_signer(const brski_slice *chain, size_t n_chain,
         rv = BRSKI_ERR_MALFORMED;
     }
     if (rv == BRSKI_OK) {
-        rv = brski_signer_export_der(key, false, &der);
+        rv = use_key(t->ctx, key, chain[0]);
     }
-    if (rv == BRSKI_OK && (der.len > INT32_MAX ||
-                           wolfSSL_CTX_use_PrivateKey_buffer(t->ctx, der.p, (long)der.len,
-                                                             WOLFSSL_FILETYPE_ASN1) !=
-                               WOLFSSL_SUCCESS)) {
-        rv = BRSKI_ERR_CRYPTO;
-    }
-    brski_buf_wipe(&der);
     brski_buf_clear(&pem);
-    brski_buf_clear(&spki);
-    brski_cert_clear(&leaf);
     if (rv != BRSKI_OK) {
         brski_tls_ctx_free(t);
         return rv;

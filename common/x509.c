@@ -71,6 +71,18 @@ const char *brski_sig_alg_name(brski_sig_alg alg)
     return "unknown";
 }
 
+const char *brski_sig_alg_oid(brski_sig_alg alg, bool *null_params)
+{
+    for (size_t i = 0; i < sizeof(sig_algs) / sizeof(sig_algs[0]); i++) {
+        if (sig_algs[i].alg == alg) {
+            *null_params = sig_algs[i].null_params;
+            return sig_algs[i].oid;
+        }
+    }
+    *null_params = false;
+    return NULL;
+}
+
 const char *brski_key_type_name(brski_key_type type)
 {
     switch (type) {

@@ -337,21 +337,21 @@ static brski_err domain_id(const brski_cert *ca, brski_buf *out)
 }
 
 /*
- * Signs the voucher for |pvr|: CMS-signed JSON, or with |cose| a COSE_Sign1
- * over CBOR whose unprotected x5bag holds the complete signing chain
- * (cBRSKI 9.2.3: the MASA "MUST" put it there).
+ * Signs the voucher for |serial| with the PVR's |nonce| text (NULL: none):
+ * CMS-signed JSON, or with |cose| a COSE_Sign1 over CBOR whose unprotected
+ * x5bag holds the complete signing chain (cBRSKI 9.2.3: the MASA "MUST" put
+ * it there).
  */
-static brski_err sign_voucher(masa_ctx *m, const brski_voucher *pvr, const char *serial,
+static brski_err sign_voucher(masa_ctx *m, const char *nonce, const char *serial,
                               const brski_cert *pinned, bool cose, brski_buf *out)
 {
     brski_voucher v;
-    brski_buf json, nonce;
+    brski_buf json;
     brski_slice chain[8];
     size_t nchain = 0;
     int64_t now = brski_env_now(NULL);
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER);
     brski_buf_init(&json, BRSKI_MAX_VOUCHER);
-    brski_buf_init(&nonce, 128);
     v.assertion = BRSKI_ASSERTION_PROXIMITY;
     brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
     brski_err rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, now);
@@ -361,11 +361,8 @@ static brski_err sign_voucher(masa_ctx *m, const brski_voucher *pvr, const char 
     if (rv == BRSKI_OK) {
         rv = brski_voucher_set_str(&v, BRSKI_LEAF_SERIAL_NUMBER, serial);
     }
-    if (rv == BRSKI_OK && brski_voucher_has(pvr, BRSKI_LEAF_NONCE)) {
-        rv = brski_voucher_nonce_str(pvr, &nonce);
-        if (rv == BRSKI_OK) {
-            rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, (const char *)nonce.p);
-        }
+    if (rv == BRSKI_OK && nonce != NULL) {
+        rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, nonce);
     }
     if (rv == BRSKI_OK) {
         rv = brski_voucher_set_bytes(&v, BRSKI_LEAF_PINNED_DOMAIN_CERT, brski_cert_der(pinned));
@@ -385,7 +382,6 @@ static brski_err sign_voucher(masa_ctx *m, const brski_voucher *pvr, const char 
     }
     brski_voucher_clear(&v);
     brski_buf_clear(&json);
-    brski_buf_clear(&nonce);
     return rv;
 }
 
@@ -580,21 +576,22 @@ static brski_err h_requestvoucher(void *ctx, const brski_http_peer *peer,
         goto done;
     }
     bool cose_out = strcmp(ctype_out, MASA_CT_COSE) == 0;
-    pthread_mutex_lock(&m->sign_mu);
-    rv = sign_voucher(m, &p.vr, idserial, pinned, cose_out, &out);
-    pthread_mutex_unlock(&m->sign_mu);
+    rv = brski_voucher_has(&p.vr, BRSKI_LEAF_NONCE) ? brski_voucher_nonce_str(&p.vr, &nonce)
+                                                     : BRSKI_OK;
+    const char *nonce_text = nonce.len > 0 ? (const char *)nonce.p : NULL;
+    if (rv == BRSKI_OK) {
+        pthread_mutex_lock(&m->sign_mu);
+        rv = sign_voucher(m, nonce_text, idserial, pinned, cose_out, &out);
+        pthread_mutex_unlock(&m->sign_mu);
+    }
     if (rv == BRSKI_OK) {
         rv = domain_id(pinned, &did);
-    }
-    if (rv == BRSKI_OK && brski_voucher_has(&p.vr, BRSKI_LEAF_NONCE)) {
-        rv = brski_voucher_nonce_str(&p.vr, &nonce);
     }
     if (rv != BRSKI_OK) {
         brski_app_audit(m->store, actor, action, false, "internal: signing failed");
         brski_http_msg_set_error(resp, 500, "voucher signing failed");
         goto done;
     }
-    const char *nonce_text = nonce.len > 0 ? (const char *)nonce.p : NULL;
     brski_store_voucher sv = {idserial, brski_env_now(NULL), (const char *)did.p, nonce_text,
                               "proximity", brski_buf_slice(&out)};
     snprintf(why, sizeof(why), "voucher issued for %s (%s)", idserial, cose_out ? "cose" : "cms");

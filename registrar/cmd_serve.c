@@ -191,33 +191,31 @@ static brski_err set_idevid_issuer(brski_voucher *v, const brski_cert *idevid)
 }
 
 /*
- * The registrar voucher-request for |pvr| (RFC 8995 5.5), appended to |out|:
+ * The registrar voucher-request for |pvr| (RFC 8995 5.5) with its |nonce|
+ * text (NULL: none), appended to |out|:
  * CMS-signed JSON carrying the domain CA, or with |cose| (cBRSKI 7.1: "the
  * same format as the PVR") a COSE_Sign1 whose unprotected x5bag holds the
  * registrar certificate, the domain CA and the pledge's DTLS client chain
  * |peer| (cBRSKI 9.2.1). |prior| is the PVR exactly as received.
  */
-static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const brski_cert *peer,
-                           size_t n_peer, brski_slice prior, bool cose, brski_buf *out)
+static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const char *nonce,
+                           const brski_cert *peer, size_t n_peer, brski_slice prior, bool cose,
+                           brski_buf *out)
 {
     brski_voucher v;
-    brski_buf json, nonce;
+    brski_buf json;
     brski_slice x5[BRSKI_COSE_MAX_CERTS];
     size_t nx5 = 0;
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER_REQUEST);
     brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
-    brski_buf_init(&nonce, 128);
     v.assertion = BRSKI_ASSERTION_PROXIMITY;
     brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
     brski_err rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, brski_env_now(NULL));
     if (rv == BRSKI_OK) {
         rv = brski_voucher_set_str(&v, BRSKI_LEAF_SERIAL_NUMBER, pvr->serial_number);
     }
-    if (rv == BRSKI_OK && brski_voucher_has(pvr, BRSKI_LEAF_NONCE)) {
-        rv = brski_voucher_nonce_str(pvr, &nonce);
-        if (rv == BRSKI_OK) {
-            rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, (const char *)nonce.p);
-        }
+    if (rv == BRSKI_OK && nonce != NULL) {
+        rv = brski_voucher_set_str(&v, BRSKI_LEAF_NONCE, nonce);
     }
     if (rv == BRSKI_OK) {
         rv = set_idevid_issuer(&v, &peer[0]);
@@ -246,7 +244,6 @@ static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const brski_cer
     }
     brski_voucher_clear(&v);
     brski_buf_clear(&json);
-    brski_buf_clear(&nonce);
     return rv;
 }
 
@@ -488,11 +485,14 @@ static void voucher_exchange(reg_ctx *r, const brski_http_peer *peer, brski_slic
         refuse(r, resp, actor, action, st, why);
         goto done;
     }
-    pthread_mutex_lock(&r->sign_mu);
-    brski_err rv = build_rvr(r, &pvr, certs, n, body, cose, &rvr);
-    pthread_mutex_unlock(&r->sign_mu);
-    if (rv == BRSKI_OK && brski_voucher_has(&pvr, BRSKI_LEAF_NONCE)) {
-        rv = brski_voucher_nonce_str(&pvr, &nonce);
+    brski_err rv = brski_voucher_has(&pvr, BRSKI_LEAF_NONCE)
+                       ? brski_voucher_nonce_str(&pvr, &nonce)
+                       : BRSKI_OK;
+    const char *nonce_text = nonce.len > 0 ? (const char *)nonce.p : NULL;
+    if (rv == BRSKI_OK) {
+        pthread_mutex_lock(&r->sign_mu);
+        rv = build_rvr(r, &pvr, nonce_text, certs, n, body, cose, &rvr);
+        pthread_mutex_unlock(&r->sign_mu);
     }
     if (rv != BRSKI_OK) {
         brski_app_audit(r->store, actor, action, false, "internal: RVR signing failed");
@@ -530,7 +530,7 @@ static void voucher_exchange(reg_ctx *r, const brski_http_peer *peer, brski_slic
     brski_store_voucher sv = {serial,
                               brski_env_now(NULL),
                               "",
-                              nonce.len > 0 ? (const char *)nonce.p : NULL,
+                              nonce_text,
                               "proximity",
                               brski_buf_slice(&fwd)};
     snprintf(why, sizeof(why), "voucher obtained for %s (%s)", serial, cose ? "cose" : "cms");

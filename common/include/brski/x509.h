@@ -202,6 +202,13 @@ void brski_certs_free(brski_cert *certs, size_t count);
 /* Name of |alg| ("ecdsa-with-SHA256"). */
 const char *brski_sig_alg_name(brski_sig_alg alg);
 
+/*
+ * The AlgorithmIdentifier OID of |alg| ("1.2.840.10045.4.3.2"), NULL when
+ * unknown; |*null_params| is true when its parameters are NULL (RSA,
+ * RFC 4055 2.1), false when absent.
+ */
+const char *brski_sig_alg_oid(brski_sig_alg alg, bool *null_params);
+
 /* Name of |type| ("ec", "ed25519", "rsa"). */
 const char *brski_key_type_name(brski_key_type type);
 
