@@ -5,10 +5,12 @@
 
 #include <string.h>
 
+#include "brski/cms.h"
 #include "brski/codec.h"
 #include "brski/log.h"
 #include "brski/signer.h"
 #include "brski/voucher_cbor.h"
+#include "brski/voucher_json.h"
 #include "brski/x509.h"
 
 brski_err brski_voucher_cose_sign(const brski_voucher *v, brski_signer *key,
@@ -27,6 +29,24 @@ brski_err brski_voucher_cose_sign(const brski_voucher *v, brski_signer *key,
         rv = brski_cose_sign1_sign(key, brski_buf_slice(&payload), &o, env, out);
     }
     brski_buf_clear(&payload);
+    return rv;
+}
+
+brski_err brski_voucher_sign(const brski_voucher *v, bool cose, brski_signer *key,
+                             brski_slice signer_cert, const brski_slice *certs, size_t n_certs,
+                             const brski_env *env, brski_buf *out)
+{
+    if (cose) {
+        return brski_voucher_cose_sign(v, key, certs, n_certs, env, out);
+    }
+    brski_buf json;
+    brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
+    brski_err rv = brski_voucher_json_encode(v, &json);
+    if (rv == BRSKI_OK) {
+        rv = brski_cms_sign_with(brski_buf_slice(&json), true, key, signer_cert,
+                                 n_certs > 0 ? certs : NULL, n_certs, env, out);
+    }
+    brski_buf_clear(&json);
     return rv;
 }
 

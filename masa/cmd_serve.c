@@ -346,12 +346,10 @@ static brski_err sign_voucher(masa_ctx *m, const char *nonce, const char *serial
                               const brski_cert *pinned, bool cose, brski_buf *out)
 {
     brski_voucher v;
-    brski_buf json;
     brski_slice chain[8];
     size_t nchain = 0;
     int64_t now = brski_env_now(NULL);
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER);
-    brski_buf_init(&json, BRSKI_MAX_VOUCHER);
     v.assertion = BRSKI_ASSERTION_PROXIMITY;
     brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
     brski_err rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, now);
@@ -370,18 +368,11 @@ static brski_err sign_voucher(masa_ctx *m, const char *nonce, const char *serial
     for (size_t i = cose ? 0 : 1; i < m->signer_count && nchain < 8; i++) {
         chain[nchain++] = brski_cert_der(&m->signer_certs[i]);
     }
-    if (rv == BRSKI_OK && cose) {
-        rv = brski_voucher_cose_sign(&v, m->key, chain, nchain, NULL, out);
-    } else if (rv == BRSKI_OK) {
-        rv = brski_voucher_json_encode(&v, &json);
-        if (rv == BRSKI_OK) {
-            rv = brski_cms_sign_with(brski_buf_slice(&json), true, m->key,
-                                     brski_cert_der(&m->signer_certs[0]), chain, nchain, NULL,
-                                     out);
-        }
+    if (rv == BRSKI_OK) {
+        rv = brski_voucher_sign(&v, cose, m->key, brski_cert_der(&m->signer_certs[0]), chain,
+                                nchain, NULL, out);
     }
     brski_voucher_clear(&v);
-    brski_buf_clear(&json);
     return rv;
 }
 

@@ -15,7 +15,6 @@
 #include "brski/voucher.h"
 #include "brski/voucher_cli.h"
 #include "brski/voucher_cose.h"
-#include "brski/voucher_json.h"
 #include "cmds.h"
 
 static const char usage_text[] =
@@ -37,7 +36,7 @@ int masa_cmd_sign_voucher(int argc, char **argv)
     size_t n = sizeof(o) / sizeof(o[0]);
     brski_voucher v;
     brski_signer *key = NULL;
-    brski_buf cert, pinned, chainfile, json, out, chain_der[BRSKI_CMS_MAX_CERTS];
+    brski_buf cert, pinned, chainfile, out, chain_der[BRSKI_CMS_MAX_CERTS];
     brski_slice chain[BRSKI_CMS_MAX_CERTS];
     size_t chain_count = 0;
     brski_err rv;
@@ -65,7 +64,6 @@ int masa_cmd_sign_voucher(int argc, char **argv)
     brski_buf_init(&cert, 0);
     brski_buf_init(&pinned, 0);
     brski_buf_init(&chainfile, 0);
-    brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
     brski_buf_init(&out, BRSKI_MAX_BODY);
     for (size_t i = 0; i < BRSKI_CMS_MAX_CERTS; i++) {
         brski_buf_init(&chain_der[i], BRSKI_MAX_CERT);
@@ -142,13 +140,10 @@ int masa_cmd_sign_voucher(int argc, char **argv)
         }
         size_t x5_count = chain_count + 1 < BRSKI_COSE_MAX_CERTS ? chain_count + 1
                                                                   : BRSKI_COSE_MAX_CERTS;
-        rv = brski_voucher_cose_sign(&v, key, x5, x5_count, NULL, &out);
+        rv = brski_voucher_sign(&v, true, key, brski_buf_slice(&cert), x5, x5_count, NULL, &out);
     } else {
-        rv = brski_voucher_json_encode(&v, &json);
-    }
-    if (rv == BRSKI_OK && !cose) {
-        rv = brski_cms_sign_with(brski_buf_slice(&json), true, key, brski_buf_slice(&cert), chain,
-                                 chain_count, NULL, &out);
+        rv = brski_voucher_sign(&v, false, key, brski_buf_slice(&cert), chain, chain_count, NULL,
+                                &out);
     }
     if (rv == BRSKI_OK) {
         rv = brski_file_write(out_path, brski_buf_slice(&out), 0644);
@@ -164,7 +159,6 @@ done:
     brski_buf_clear(&cert);
     brski_buf_clear(&pinned);
     brski_buf_clear(&chainfile);
-    brski_buf_clear(&json);
     brski_buf_clear(&out);
     for (size_t i = 0; i < BRSKI_CMS_MAX_CERTS; i++) {
         brski_buf_clear(&chain_der[i]);

@@ -9,7 +9,7 @@
 #include "brski/cms.h"
 #include "brski/est.h"
 #include "brski/server.h"
-#include "brski/voucher_json.h"
+#include "brski/voucher_cose.h"
 #include "link.h"
 
 #define CT_VOUCHER "application/voucher-cms+json"
@@ -229,23 +229,14 @@ static brski_err https_request(pledge_link *l, pledge_res res, brski_slice body,
 static brski_err https_sign_pvr(const brski_voucher *v, brski_signer *key, const brski_cert *chain,
                                 size_t n_chain, brski_buf *out)
 {
-    brski_buf json;
-    brski_slice extra[8];
+    /* RFC 8995 5.2: CMS-signed JSON; the IDevID chain goes into the CMS certificates. */
+    brski_slice extra[BRSKI_CMS_MAX_CERTS];
     size_t n_extra = 0;
-    brski_err rv;
-
-    brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
-    rv = brski_voucher_json_encode(v, &json);
-    for (size_t i = 1; i < n_chain && n_extra < 8; i++) {
+    for (size_t i = 1; i < n_chain && n_extra < BRSKI_CMS_MAX_CERTS; i++) {
         extra[n_extra++] = brski_slice_make(chain[i].der, chain[i].der_len);
     }
-    if (rv == BRSKI_OK) {
-        rv = brski_cms_sign_with(brski_buf_slice(&json), true, key,
-                                 brski_slice_make(chain[0].der, chain[0].der_len),
-                                 n_extra > 0 ? extra : NULL, n_extra, NULL, out);
-    }
-    brski_buf_clear(&json);
-    return rv;
+    return brski_voucher_sign(v, false, key, brski_slice_make(chain[0].der, chain[0].der_len),
+                              extra, n_extra, NULL, out);
 }
 
 static brski_err https_status_body(bool ok, const char *reason, brski_buf *out)

@@ -203,11 +203,9 @@ static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const char *non
                            brski_buf *out)
 {
     brski_voucher v;
-    brski_buf json;
     brski_slice x5[BRSKI_COSE_MAX_CERTS];
     size_t nx5 = 0;
     brski_voucher_init(&v, BRSKI_KIND_VOUCHER_REQUEST);
-    brski_buf_init(&json, BRSKI_VOUCHER_JSON_MAX);
     v.assertion = BRSKI_ASSERTION_PROXIMITY;
     brski_voucher_mark(&v, BRSKI_LEAF_ASSERTION);
     brski_err rv = brski_voucher_set_time(&v, BRSKI_LEAF_CREATED_ON, brski_env_now(NULL));
@@ -223,27 +221,19 @@ static brski_err build_rvr(reg_ctx *r, const brski_voucher *pvr, const char *non
     if (rv == BRSKI_OK) {
         rv = brski_voucher_set_bytes(&v, BRSKI_LEAF_PRIOR_SIGNED_VOUCHER_REQUEST, prior);
     }
+    /* COSE: the x5bag holds the signer and the pledge chain too (cBRSKI 9.2.1). */
     if (cose) {
         x5[nx5++] = brski_cert_der(&r->tls_certs[0]);
-        x5[nx5++] = brski_cert_der(&r->ca);
-        for (size_t i = 0; i < n_peer && nx5 < BRSKI_COSE_MAX_CERTS; i++) {
-            x5[nx5++] = brski_cert_der(&peer[i]);
-        }
-        if (rv == BRSKI_OK) {
-            rv = brski_voucher_cose_sign(&v, r->key, x5, nx5, NULL, out);
-        }
-    } else {
-        x5[nx5++] = brski_cert_der(&r->ca);
-        if (rv == BRSKI_OK) {
-            rv = brski_voucher_json_encode(&v, &json);
-        }
-        if (rv == BRSKI_OK) {
-            rv = brski_cms_sign_with(brski_buf_slice(&json), true, r->key,
-                                     brski_cert_der(&r->tls_certs[0]), x5, nx5, NULL, out);
-        }
+    }
+    x5[nx5++] = brski_cert_der(&r->ca);
+    for (size_t i = 0; cose && i < n_peer && nx5 < BRSKI_COSE_MAX_CERTS; i++) {
+        x5[nx5++] = brski_cert_der(&peer[i]);
+    }
+    if (rv == BRSKI_OK) {
+        rv = brski_voucher_sign(&v, cose, r->key, brski_cert_der(&r->tls_certs[0]), x5, nx5,
+                                NULL, out);
     }
     brski_voucher_clear(&v);
-    brski_buf_clear(&json);
     return rv;
 }
 

@@ -29,6 +29,19 @@ BRSKI_MUST_USE brski_err brski_voucher_cose_sign(const brski_voucher *v, brski_s
                                                  const brski_env *env, brski_buf *out);
 
 /*
+ * Signs |v| in the encoding a peer asked for: with |cose| as
+ * brski_voucher_cose_sign (|certs| are the whole unprotected x5bag), else as
+ * RFC 8366 CMS-signed JSON with brski_cms_sign_with (|signer_cert| first,
+ * then |certs|, in the CMS certificates). The one place that picks the
+ * encoding for the MASA, the registrar and the offline tools. Errors as those
+ * two functions and brski_voucher_json_encode.
+ */
+BRSKI_MUST_USE brski_err brski_voucher_sign(const brski_voucher *v, bool cose, brski_signer *key,
+                                            brski_slice signer_cert, const brski_slice *certs,
+                                            size_t n_certs, const brski_env *env,
+                                            brski_buf *out);
+
+/*
  * Checks who signed |m| against the anchors of |purpose| in |store|:
  * (a) the key of an anchor certificate verifies the signature (cBRSKI: the
  *     registrar strips x5bag, so the pledge verifies with the MASA key it
