@@ -1,9 +1,11 @@
 #include "testutil.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "brski/file.h"
 
@@ -77,4 +79,44 @@ int test_tls_files_make(test_tls_files *f)
                    f->cli_crt, f->cli_der, f->oth_key, f->srv_key, f->cli_key, f->oth_key) == 0
                ? 0
                : -1;
+}
+
+static void *https_serve(void *arg)
+{
+    test_https_server *t = arg;
+    t->rv = brski_server_run(t->srv);
+    return NULL;
+}
+
+int test_https_server_start(test_https_server *t, const char *crt, const char *key,
+                            const brski_route *routes, size_t n_routes)
+{
+    brski_server_config cfg;
+    memset(t, 0, sizeof(*t));
+    if (brski_tls_server_new(crt, key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &t->tls) != BRSKI_OK) {
+        return -1;
+    }
+    brski_server_config_default(&cfg);
+    cfg.port = 0;
+    cfg.read_timeout_ms = 1000;
+    cfg.tls = t->tls;
+    cfg.routes = routes;
+    cfg.n_routes = n_routes;
+    if (brski_server_new(&cfg, &t->srv) != BRSKI_OK) {
+        return -1;
+    }
+    t->port = brski_server_port(t->srv);
+    if (brski_server_install_signals(t->srv) != BRSKI_OK) {
+        return -1;
+    }
+    return pthread_create(&t->thread, NULL, https_serve, t) == 0 ? 0 : -1;
+}
+
+int test_https_server_stop(test_https_server *t)
+{
+    (void)kill(getpid(), SIGTERM);
+    pthread_join(t->thread, NULL);
+    brski_server_free(t->srv);
+    brski_tls_ctx_free(t->tls);
+    return t->rv == BRSKI_OK ? 0 : -1;
 }

@@ -8,8 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include "brski/buf.h"
 #include "brski/env.h"
+#include "brski/server.h"
+#include "brski/tls.h"
 
 /* An env whose clock reports |*now| and whose RNG is seeded from |*seed|. */
 void test_env_init(brski_env *env, int64_t *now, uint64_t *seed);
@@ -41,5 +45,24 @@ typedef struct test_tls_files {
 
 /* Fills |f| and writes its files with openssl. 0, or -1 when a command failed. */
 int test_tls_files_make(test_tls_files *f);
+
+/* An in-process HTTPS server on 127.0.0.1 (any free port) run on its own thread. */
+typedef struct test_https_server {
+    brski_tls_ctx *tls;
+    brski_server *srv;
+    pthread_t thread;
+    brski_err rv; /* what brski_server_run returned */
+    uint16_t port;
+} test_https_server;
+
+/*
+ * Starts |t| with |crt|/|key| (client certificates optional), |routes| and a
+ * 1 s read timeout; SIGTERM stops it (brski_server_install_signals). 0 or -1.
+ */
+int test_https_server_start(test_https_server *t, const char *crt, const char *key,
+                            const brski_route *routes, size_t n_routes);
+
+/* Stops |t| through its SIGTERM handler and frees it. 0 if it ran and stopped cleanly. */
+int test_https_server_stop(test_https_server *t);
 
 #endif

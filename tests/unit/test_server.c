@@ -31,10 +31,7 @@
 #include "testutil.h"
 
 static test_tls_files tf;
-static brski_tls_ctx *srv_tls;
-static brski_server *srv;
-static pthread_t srv_thread;
-static brski_err srv_rv;
+static test_https_server hs;
 static uint16_t port;
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -124,13 +121,6 @@ static const brski_route routes[] = {
     {"/fail", BRSKI_METHOD_POST, h_fail, 1024, NULL, false},
 };
 
-static void *serve(void *arg)
-{
-    (void)arg;
-    srv_rv = brski_server_run(srv);
-    return NULL;
-}
-
 /* Runs a command and returns its stdout (static buffer). */
 static const char *run(const char *fmt, ...)
 {
@@ -156,44 +146,28 @@ static const char *run(const char *fmt, ...)
 
 static int setup(void **state)
 {
-    brski_server_config cfg;
     (void)state;
 
     brski_log_set_sink(capture, NULL, BRSKI_LOG_INFO);
     if (test_tls_files_make(&tf) != 0) {
         return -1;
     }
-    if (brski_tls_server_new(tf.srv_crt, tf.srv_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &srv_tls) !=
-        BRSKI_OK) {
+    if (test_https_server_start(&hs, tf.srv_crt, tf.srv_key, routes,
+                                sizeof(routes) / sizeof(routes[0])) != 0) {
         return -1;
     }
-    brski_server_config_default(&cfg);
-    cfg.port = 0;
-    cfg.read_timeout_ms = 1000;
-    cfg.tls = srv_tls;
-    cfg.routes = routes;
-    cfg.n_routes = sizeof(routes) / sizeof(routes[0]);
-    if (brski_server_new(&cfg, &srv) != BRSKI_OK) {
-        return -1;
-    }
-    port = brski_server_port(srv);
-    if (brski_server_install_signals(srv) != BRSKI_OK) {
-        return -1;
-    }
-    return pthread_create(&srv_thread, NULL, serve, NULL) == 0 ? 0 : -1;
+    port = hs.port;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
     /* Clean stop through the installed SIGTERM handler. */
-    (void)kill(getpid(), SIGTERM);
-    pthread_join(srv_thread, NULL);
-    brski_server_free(srv);
-    brski_tls_ctx_free(srv_tls);
+    int stopped = test_https_server_stop(&hs);
     brski_log_set_sink(NULL, NULL, BRSKI_LOG_NONE);
     brski_tls_thread_cleanup();
-    return srv_rv == BRSKI_OK ? 0 : -1;
+    return stopped;
 }
 
 static void post(brski_http_msg *req, const char *path, const char *ctype, const char *body)
@@ -460,7 +434,7 @@ static void test_server_slow_sender_closed_after_timeout(void **state)
     brski_tls_io io;
     (void)state;
 
-    brski_server_get_stats(srv, &before);
+    brski_server_get_stats(hs.srv, &before);
     assert_int_equal(brski_tls_client_new(NULL, NULL, NULL, NULL, &ctx), BRSKI_OK);
     t0 = mono_ms();
     c = raw_connect(ctx, &fd);
@@ -478,7 +452,7 @@ static void test_server_slow_sender_closed_after_timeout(void **state)
     assert_true(io == BRSKI_TLS_IO_CLOSED || io == BRSKI_TLS_IO_ERROR);
     assert_true(dt >= 900);
     assert_true(dt < 2500);
-    brski_server_get_stats(srv, &after);
+    brski_server_get_stats(hs.srv, &after);
     assert_true(after.timeouts >= before.timeouts + 1);
     brski_tls_conn_free(c);
     close(fd);
@@ -654,7 +628,7 @@ static void test_server_serves_20_clients_concurrently(void **state)
     (void)state;
 
     brski_server_config_default(&cfg);
-    cfg.tls = srv_tls;
+    cfg.tls = hs.tls;
     cfg.routes = routes;
     cfg.n_routes = sizeof(routes) / sizeof(routes[0]);
     assert_int_equal(brski_server_new(&cfg, &par_srv), BRSKI_OK);
@@ -799,12 +773,12 @@ static void test_server_pool_replaces_closed_and_stale_connections(void **state)
     assert_int_equal(brski_tls_client_new(NULL, NULL, NULL, NULL, &ctx), BRSKI_OK);
     /* The server closes idle connections after 1 s: the pool reconnects once. */
     assert_int_equal(brski_http_pool_new(ctx, 5000, 8, 60000, &pool), BRSKI_OK);
-    brski_server_get_stats(srv, &before);
+    brski_server_get_stats(hs.srv, &before);
     pool_get_peer(pool);
     pool_get_peer(pool);
     assert_int_equal(brski_http_pool_connects(pool), 1);
     for (int i = 0; i < 100; i++) {
-        brski_server_get_stats(srv, &now);
+        brski_server_get_stats(hs.srv, &now);
         if (now.timeouts > before.timeouts) {
             break;
         }

@@ -30,10 +30,7 @@
 #include "testutil.h"
 
 static test_tls_files tf;
-static brski_tls_ctx *srv_tls;
-static brski_server *srv;
-static pthread_t srv_thread;
-static brski_err srv_rv;
+static test_https_server hs;
 static uint16_t port;
 
 /* Answers with the hex of the first 16 bytes of the client's leaf and the chain length. */
@@ -55,50 +52,27 @@ static const brski_route routes[] = {
     {"/whoami", BRSKI_METHOD_GET, h_whoami, 0, NULL, true},
 };
 
-static void *serve(void *arg)
-{
-    (void)arg;
-    srv_rv = brski_server_run(srv);
-    return NULL;
-}
-
 static int setup(void **state)
 {
-    brski_server_config cfg;
     (void)state;
 
     if (test_tls_files_make(&tf) != 0) {
         return -1;
     }
-    if (brski_tls_server_new(tf.srv_crt, tf.srv_key, BRSKI_TLS_CLIENT_CERT_OPTIONAL, &srv_tls) !=
-        BRSKI_OK) {
+    if (test_https_server_start(&hs, tf.srv_crt, tf.srv_key, routes,
+                                sizeof(routes) / sizeof(routes[0])) != 0) {
         return -1;
     }
-    brski_server_config_default(&cfg);
-    cfg.port = 0;
-    cfg.read_timeout_ms = 1000;
-    cfg.tls = srv_tls;
-    cfg.routes = routes;
-    cfg.n_routes = sizeof(routes) / sizeof(routes[0]);
-    if (brski_server_new(&cfg, &srv) != BRSKI_OK) {
-        return -1;
-    }
-    port = brski_server_port(srv);
-    if (brski_server_install_signals(srv) != BRSKI_OK) {
-        return -1;
-    }
-    return pthread_create(&srv_thread, NULL, serve, NULL) == 0 ? 0 : -1;
+    port = hs.port;
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    (void)kill(getpid(), SIGTERM);
-    pthread_join(srv_thread, NULL);
-    brski_server_free(srv);
-    brski_tls_ctx_free(srv_tls);
+    int stopped = test_https_server_stop(&hs);
     brski_tls_thread_cleanup();
-    return srv_rv == BRSKI_OK ? 0 : -1;
+    return stopped;
 }
 
 static brski_err pin_srv(void *ctx, const brski_http_peer *chain)
